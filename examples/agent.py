@@ -24,7 +24,7 @@ from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
 
 from lg_router import RunnableRouter
-from lg_router.cli_env import setup
+from lg_router.cli.env import setup
 
 
 @tool

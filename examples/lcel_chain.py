@@ -27,7 +27,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from pydantic import BaseModel, Field
 
 from lg_router import RunnableRouter
-from lg_router.cli_env import setup
+from lg_router.cli.env import setup
 
 
 class Verdict(BaseModel):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 
 from lg_router import create_router, route
-from lg_router.cli_env import setup
+from lg_router.cli.env import setup
 
 TASKS = [
     "Refactor this Python function to use list comprehensions.",

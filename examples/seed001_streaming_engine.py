@@ -22,7 +22,7 @@ import sys
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from lg_router import create_router, route
-from lg_router.cli_env import setup
+from lg_router.cli.env import setup
 
 PROMPTS = ["Write a Python function to merge two sorted lists", "Explain the halting problem"]
 SYSTEM = "You are a helpful assistant. Answer concisely and accurately."

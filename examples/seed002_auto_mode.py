@@ -18,7 +18,7 @@ Run it:
 from __future__ import annotations
 
 from lg_router import create_router, route
-from lg_router.cli_env import setup
+from lg_router.cli.env import setup
 
 POOL = ["llama-3.3-70b", "deepseek-v3.2", "kimi-k2.6"]
 PREFERENCES = ("balanced", "quality", "speed", "cost")

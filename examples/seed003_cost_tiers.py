@@ -20,7 +20,7 @@ Run it:
 from __future__ import annotations
 
 from lg_router import LLMClassifier, create_router, route
-from lg_router.cli_env import setup
+from lg_router.cli.env import setup
 from lg_router.models import ModelProvider
 
 LABELLED = [  # (prompt, the tier a person would pick)

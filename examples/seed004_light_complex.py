@@ -19,7 +19,7 @@ Run it:
 from __future__ import annotations
 
 from lg_router import create_router, route
-from lg_router.cli_env import setup
+from lg_router.cli.env import setup
 
 TASKS = [
     ("Classify this sentiment: 'I love the new dashboard.'", "light"),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 
-from lg_router.cli_env import load_catalog, missing_key
+from lg_router.cli.env import load_catalog, missing_key
 from lg_router.graph import create_router
 from lg_router.models import ModelProvider
 

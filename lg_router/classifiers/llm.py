@@ -10,11 +10,11 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.constants import TAG_NOSTREAM
 
-from lg_router._deadline import await_with_deadline, run_with_deadline
 from lg_router.catalog import ModelSpec
 from lg_router.classifiers.base import Classifier
 from lg_router.classifiers.rules import RulesClassifier
 from lg_router.decision import CATEGORIES, RankedModel, RoutingDecision, llm_schema
+from lg_router.execution.deadline import await_with_deadline, run_with_deadline
 from lg_router.task import TaskView
 
 StructuredMethod = Literal["function_calling", "json_schema", "json_mode"]

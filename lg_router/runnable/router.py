@@ -27,12 +27,11 @@ from langchain_core.runnables import Runnable, RunnableConfig, ensure_config
 from langchain_core.tools import BaseTool
 from pydantic import ConfigDict, PrivateAttr, SecretStr
 
-from lg_router import runnable_parts as parts
-from lg_router import runnable_runs as runs
 from lg_router.catalog import ModelCatalog
 from lg_router.classifiers import Classifier
 from lg_router.errors import InvalidTaskError
 from lg_router.graph import create_router
+from lg_router.runnable import parts, runs
 from lg_router.task import to_messages
 
 # (run id, config) of a router run being opened by ``stream``/``astream``: LangChain's

@@ -12,10 +12,10 @@ from langchain_core.messages import AIMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
-from lg_router._deadline import DeadlineExceeded, await_with_deadline, run_with_deadline
 from lg_router.catalog import ModelCatalog
 from lg_router.decision import Attempt
 from lg_router.errors import LgRouterError
+from lg_router.execution.deadline import DeadlineExceeded, await_with_deadline, run_with_deadline
 from lg_router.models import ModelProvider
 from lg_router.state import RouterState, RunOptions
 

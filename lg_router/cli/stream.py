@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.runnables import RunnableConfig
 
 from lg_router.catalog import ModelCatalog
-from lg_router.cli_env import missing_key
+from lg_router.cli.env import missing_key
 from lg_router.decision import Attempt, RoutingDecision
 from lg_router.errors import RoutingError
 from lg_router.graph import node_name

@@ -9,8 +9,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from rich.console import Console
 
 from lg_router.catalog import ModelCatalog
-from lg_router.cli_render import summary_line
-from lg_router.cli_stream import stream_turn
+from lg_router.cli.render import summary_line
+from lg_router.cli.stream import stream_turn
 from lg_router.decision import Attempt, RoutingDecision
 from lg_router.errors import LgRouterError
 

@@ -20,9 +20,9 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
-from lg_router.cli_env import load_catalog
-from lg_router.cli_input import build_task, parse_models, read_task
-from lg_router.cli_render import catalog_table, decision_json, print_decision, summary_line
+from lg_router.cli.env import load_catalog
+from lg_router.cli.input import build_task, parse_models, read_task
+from lg_router.cli.render import catalog_table, decision_json, print_decision, summary_line
 from lg_router.errors import InvalidOptionError, LgRouterError, RoutingError
 
 try:  # recent typer vendors click; older typer uses click itself
@@ -143,7 +143,7 @@ def route(
     if classifier is not ClassifierName.rules:
         # The user asked for the LLM to decide: say which key is missing rather than
         # letting the rules decide in its place.
-        from lg_router.cli_stream import check_keys
+        from lg_router.cli.stream import check_keys
 
         check_keys(cat, [cat.fallback_default])
     started = time.perf_counter()
@@ -181,7 +181,7 @@ def run(
 
     The decision and the summary go to stderr, the answer to stdout.
     """
-    from lg_router.cli_stream import check_keys, stream_turn
+    from lg_router.cli.stream import check_keys, stream_turn
     from lg_router.task import to_messages
 
     text = read_task(task, file)
@@ -233,8 +233,8 @@ def chat(
     The conversation is kept across turns. Type 'exit' or 'quit' (or press Ctrl-D) to
     leave; Ctrl-C stops the current answer.
     """
-    from lg_router.cli_chat import repl
-    from lg_router.cli_stream import check_keys
+    from lg_router.cli.chat import repl
+    from lg_router.cli.stream import check_keys
 
     cat = load_catalog(catalog, base_url=base_url, api_key_env=api_key_env)
     pool = parse_models(models)
@@ -279,7 +279,7 @@ def graph(
     ] = None,
 ) -> None:
     """Print the router graph as Mermaid (or render it with a local mermaid-cli)."""
-    from lg_router.cli_graph import render
+    from lg_router.cli.graph import render
 
     cat = load_catalog(catalog)
     render(cat, output, out=out)
@@ -356,7 +356,3 @@ def main(argv: list[str] | None = None) -> int:
 
 def _one_line(exc: BaseException) -> str:
     return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-
-
-if __name__ == "__main__":
-    sys.exit(main())
