@@ -75,6 +75,7 @@ class Signals:
     scores: dict[str, float] = field(default_factory=dict)
     evidence: dict[str, list[str]] = field(default_factory=dict)
     language: str | None = None
+    translate: str | None = None
     words: int = 0
 
     def add(self, category: str, weight: float, why: str) -> None:
@@ -135,6 +136,7 @@ def detect(view: TaskView, *, long_context_tokens: int = LONG_CONTEXT_TOKENS) ->
         sig.add("multilingual", 6.0, f"written in {language}")
     translate = text.translate_request()
     if translate:
+        sig.translate = translate
         sig.add("multilingual", 4.0, f"asks for '{translate}'")
 
     fences = text.raw.count("```") + text.raw.count("~~~")
