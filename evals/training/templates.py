@@ -86,6 +86,11 @@ REASONING_EN = [
     "Find the greatest common divisor of {n} and {c}, step by step.",
     "A shop discounts a price by {a}% and then raises it by {a}%. Is the final price higher or lower than the original? By how much?",
     "Determine whether the argument is valid: if it rains the ground is wet; the ground is wet; so it rained.",
+    "How many positive divisors does {n} have?", "How many primes are there between {a} and {c}?",
+    "What is the least common multiple of {a} and {b}?", "What is the sum of the digits of 2^{a}?",
+    "How many integers x satisfy |x - {a}| < {b}?", "What is the units digit of 7^{n}?",
+    "In how many ways can you choose {s} items from {a}?", "What is the smallest n such that n! has more than {b} digits?",
+    "Find the area of a triangle with vertices (0, 0), ({s}, 0) and (0, {p}).", "Simplify ({a}x^2 - {b}x) / x.",
 ]  # fmt: skip
 CODING_EN = [
     "Write a Python function that {fn}.", "Write a JavaScript function to {fn}.", "Implement {algo} in {lang}.",
@@ -279,8 +284,20 @@ FOREIGN: dict[str, dict[str, list[str]]] = {
 }  # fmt: skip
 
 
+def _table(rng: random.Random) -> str:
+    rows = ["date,item,units,total"]
+    for day in range(1, rng.randint(4, 8)):
+        units = rng.randint(1, 90)
+        rows.append(
+            f"2023-0{rng.randint(1, 9)}-{day:02d},{rng.choice(SLOTS['product'])},{units},{units * 3.5:.2f}"
+        )
+    return "\n".join(rows)
+
+
 def _fill(frame: str, rng: random.Random, extra: dict[str, str] | None = None) -> str:
     values: dict[str, str] = dict(extra or {})
+    if "{table}" in frame:
+        values["table"] = _table(rng)
     for key, options in SLOTS.items():
         if "{" + key + "}" in frame and key not in values:
             values[key] = rng.choice(options)
@@ -290,7 +307,7 @@ def _fill(frame: str, rng: random.Random, extra: dict[str, str] | None = None) -
     return frame.format(**values)
 
 
-def written(snippets: dict[str, list[str]], *, seed: int = 7, per_frame: int = 6) -> Iterator[Row]:
+def written(snippets: dict[str, list[str]], *, seed: int = 7, per_frame: int = 8) -> Iterator[Row]:
     """The written prompts: English frames filled ``per_frame`` times, foreign ones with code."""
     rng = random.Random(seed)
     code_pool = [s for lang in sorted(snippets) for s in snippets[lang]]
@@ -368,6 +385,26 @@ PASSAGE_FOREIGN: dict[str, tuple[str, str, str]] = {
     "th": ("สรุปข้อความต่อไปนี้\n\n{passage}", "หัวข้อหลักของข้อความนี้คืออะไร\n\n{passage}", "ระบุชื่อบุคคลหรือสถานที่ในข้อความ:\n{passage}"),
     "uk": ("Стисло перекажи текст:\n\n{passage}", "Яка головна тема цього тексту?\n\n{passage}", "Перелічи людей або місця з тексту:\n{passage}"),
 }  # fmt: skip
+
+
+# "Implement {algo} in {lang}" (technical terms stay English, as people write them).
+IMPLEMENT_FOREIGN = {
+    "ja": "{lang}で{algo}を実装してください。", "zh": "用{lang}实现{algo}，并解释时间复杂度。", "ko": "{lang}로 {algo}을(를) 구현해 주세요.",
+    "de": "Implementiere {algo} in {lang}.", "fr": "Implémente {algo} en {lang}, s'il te plaît.", "es": "Implementa {algo} en {lang}.",
+    "pt": "Implemente {algo} em {lang}.", "it": "Implementa {algo} in {lang}.", "ru": "Реализуй {algo} на {lang}.",
+    "ar": "اكتب برنامجًا بلغة {lang} ينفذ {algo}.", "hi": "{lang} में {algo} लागू कीजिए।", "vi": "Hãy cài đặt {algo} bằng {lang}.",
+    "tr": "{lang} ile {algo} uygula.", "pl": "Zaimplementuj {algo} w {lang}.", "nl": "Implementeer {algo} in {lang}.",
+    "id": "Implementasikan {algo} dengan {lang}.", "th": "เขียน {algo} ด้วยภาษา {lang}", "uk": "Реалізуй {algo} мовою {lang}.",
+}  # fmt: skip
+
+
+def implement_foreign(*, seed: int = 13, copies: int = 5) -> Iterator[Row]:
+    """Coding requests in other languages that name an algorithm and a programming language."""
+    rng = random.Random(seed)
+    for language, frame in IMPLEMENT_FOREIGN.items():
+        for _ in range(copies):
+            text = frame.format(lang=rng.choice(SLOTS["lang"]), algo=rng.choice(SLOTS["algo"]))
+            yield Row(text, "coding", language, f"written for lg-router ({language} implement frame)")
 
 
 def with_passages(paragraphs: dict[str, list[str]], *, seed: int = 11) -> Iterator[Row]:

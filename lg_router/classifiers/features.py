@@ -33,10 +33,9 @@ DENSE = (
     "bias",
 )
 DENSE_INDEX = {name: BUCKETS + i for i, name in enumerate(DENSE)}
-_TOKEN = re.compile(
-    r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]+|[^\W\d_]+|\d+|[{}()\[\];=<>#$%*+/\\^|`'\"?:.,-]"
-)
-_DENSE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
+_SPACELESS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f"  # kana, CJK, Hangul, Thai
+_TOKEN = re.compile(rf"[{_SPACELESS}]+|[^\W\d_{_SPACELESS}]+|\d+|[{{}}()\[\];=<>#$%*+/\\^|`'\"?:.,-]")
+_DENSE_SCRIPT = re.compile(f"[{_SPACELESS}]")
 
 
 def tokens(text: str) -> list[str]:
@@ -72,8 +71,9 @@ def vector(text: str, sig: Signals) -> tuple[dict[int, float], dict[int, str]]:
         x[idx] = x.get(idx, 0.0) + scale
         names.setdefault(idx, gram)
     scores = sig.scores
-    words = sig.words
     raw = text[: HEAD + TAIL]
+    # Scripts without spaces: about two characters a word.
+    words = sig.words + len(_DENSE_SCRIPT.findall(raw)) // 2
     dense = {
         **{f"rules:{c}": min(3.0, scores.get(c, 0.0) / 4.0) for c in RULE_CATEGORIES},
         "words:log": math.log1p(words) / 5.0,

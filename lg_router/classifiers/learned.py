@@ -1,9 +1,10 @@
 """The learned classifier: the rules' signals plus trained weights, offline, pure Python.
 
 It reads the task the way :mod:`lg_router.classifiers.rules` does (hard evidence such as
-images and long inputs decides outright), then a logistic regression over the rules'
-scores and hashed n-grams (:mod:`lg_router.classifiers.features`) names the *task*
-(coding, reasoning, general writing, simple). The language is decided apart from the
+images and long inputs decides outright, and so do specific cues the rules are sure of);
+otherwise a logistic regression over the rules' scores and hashed n-grams
+(:mod:`lg_router.classifiers.features`) names the *task* (coding, reasoning, general
+writing, simple). The language is decided apart from the
 task and becomes a requirement of the ranking, not a category of its own, except for
 ordinary writing and short questions, which go to the catalog's multilingual model.
 The weights ship as ``weights/learned-v1.json`` (see ``evals/training/``).
@@ -23,13 +24,17 @@ from langchain_core.runnables import RunnableConfig
 from lg_router.catalog import ModelSpec
 from lg_router.classifiers.base import Classifier
 from lg_router.classifiers.features import vector
-from lg_router.classifiers.rules import hard_category, with_language
+from lg_router.classifiers.rules import NO_SIGNAL, hard_category, rules_task, with_language
 from lg_router.classifiers.signals import LONG_CONTEXT_TOKENS, detect
 from lg_router.decision import RoutingDecision
 from lg_router.policy import rank
 from lg_router.task import TaskView
 
 TASKS = ("coding", "reasoning", "general", "simple")
+# The rules decide when their evidence is specific and this sure (chosen on the dev set:
+# the rules are precise on strong cues such as code fences, tracebacks and formulas, the
+# trained model better where they see nothing or little).
+RULES_SURE = 0.5
 # "simple" sends a task to the cheapest tier: only when the model is this sure; a doubt
 # between simple and general goes to the general model, which can take both.
 SIMPLE_SURE = 0.7
@@ -81,7 +86,8 @@ class LearnedClassifier(Classifier):
         total = sum(exp.values())
         probs = {t: e / total for t, e in exp.items()}
         best = max(probs, key=lambda t: probs[t])
-        pushes = sorted(((v * w[best].get(i, 0.0), names[i]) for i, v in x.items()), reverse=True)
+        pushes = [(v * w[best].get(i, 0.0), names[i]) for i, v in x.items() if names[i] != "bias"]
+        pushes.sort(reverse=True)
         return probs, [p for p in pushes[:3] if p[0] > 0]
 
     def analyse(self, view: TaskView) -> tuple[str, float, str, str | None]:
@@ -90,16 +96,21 @@ class LearnedClassifier(Classifier):
         hard = hard_category(sig)
         if hard:
             return hard[0], hard[1], hard[2], sig.language
-        probs, pushes = self.task_scores(view.text, sig)
-        task = max(probs, key=lambda t: probs[t])
-        if task == "simple" and probs["simple"] < SIMPLE_SURE:
-            task = "general"
-        cues = ", ".join(f"{_describe(n)} {v:+.2f}" for v, n in pushes)
-        evidence = f"learned: {task} p={probs[task]:.2f}" + (f" ({cues})" if cues else "")
+        ruled, rules_confidence, rules_evidence = rules_task(sig)
+        if ruled in TASKS and rules_evidence != NO_SIGNAL and rules_confidence >= RULES_SURE:
+            task, confidence, evidence = ruled, rules_confidence, f"rules: {rules_evidence}"
+        else:
+            probs, pushes = self.task_scores(view.text, sig)
+            task = max(probs, key=lambda t: probs[t])
+            if task == "simple" and probs["simple"] < SIMPLE_SURE:
+                task = "general"
+            cues = ", ".join(f"{_describe(n)} {v:+.2f}" for v, n in pushes)
+            confidence = round(min(0.99, probs[task]), 3)
+            evidence = f"learned: {task} p={probs[task]:.2f}" + (f" ({cues})" if cues else "")
         category, why = with_language(task, sig)
         if why:
             evidence = f"{evidence}; {why}"
-        return category, round(min(0.99, probs[task]), 3), evidence, sig.language
+        return category, confidence, evidence, sig.language
 
     def classify(
         self,

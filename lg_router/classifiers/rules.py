@@ -18,6 +18,7 @@ _PRIORITY = (("vision", 10.0), ("long_context", 10.0))
 # Otherwise the best-scoring of these; ties go to the earlier one.
 _SCORED = ("coding", "reasoning", "long_context", "simple", "general")
 _MIN_SCORE = 1.5
+NO_SIGNAL = "no specialised signal"
 
 
 def hard_category(sig: Signals) -> tuple[str, float, str] | None:
@@ -27,6 +28,21 @@ def hard_category(sig: Signals) -> tuple[str, float, str] | None:
         if score >= threshold:
             return category, 0.95 if score >= 6 else 0.8, "; ".join(sig.evidence[category])
     return None
+
+
+def rules_task(sig: Signals, min_score: float = _MIN_SCORE) -> tuple[str, float, str]:
+    """``(task, confidence, evidence)``: the best-scoring task, ``general`` when none is clear."""
+    scores = sig.scores
+    ordered = sorted(_SCORED, key=lambda c: -scores.get(c, 0.0))
+    top = ordered[0]
+    top_score = scores.get(top, 0.0)
+    second = scores.get(ordered[1], 0.0)
+    if top_score < min_score:
+        # Nothing specific: ordinary writing/chat goes to the default model.
+        weak = sum(v for k, v in scores.items() if k != "multilingual")
+        return "general", 0.7 if weak == 0 else 0.45, NO_SIGNAL
+    confidence = round(min(0.95, 0.5 + 0.5 * (top_score - second) / (top_score + 1.0)), 3)
+    return top, confidence, "; ".join(sig.evidence[top])
 
 
 def with_language(task: str, sig: Signals) -> tuple[str, str]:
@@ -67,18 +83,7 @@ class RulesClassifier(Classifier):
         hard = hard_category(sig)
         if hard:
             return (*hard, sig)
-        scores = sig.scores
-        ordered = sorted(_SCORED, key=lambda c: -scores.get(c, 0.0))
-        top = ordered[0]
-        top_score = scores.get(top, 0.0)
-        second = scores.get(ordered[1], 0.0)
-        if top_score < self.min_score:
-            # Nothing specific: ordinary writing/chat goes to the default model.
-            weak = sum(v for k, v in scores.items() if k != "multilingual")
-            top, confidence, evidence = "general", 0.7 if weak == 0 else 0.45, "no specialised signal"
-        else:
-            confidence = round(min(0.95, 0.5 + 0.5 * (top_score - second) / (top_score + 1.0)), 3)
-            evidence = "; ".join(sig.evidence[top])
+        top, confidence, evidence = rules_task(sig, self.min_score)
         category, why = with_language(top, sig)
         if category == "multilingual":
             confidence, evidence = max(confidence, 0.8), why
