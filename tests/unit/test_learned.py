@@ -44,7 +44,10 @@ def test_a_file_that_is_not_a_version_1_model_is_refused(tmp_path) -> None:
 
 def test_hashed_ngrams_are_stable_across_processes() -> None:
     # CRC32, not hash(): another PYTHONHASHSEED must not move a feature the weights know.
-    code = "from lg_router.classifiers.features import bucket; print([bucket(w) for w in ('def', '実装', 'why')])"
+    code = (
+        "from lg_router.classifiers.features import bucket; "
+        "print([bucket(w) for w in ('def', '実装', 'why')])"
+    )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == str([bucket(w) for w in ("def", "実装", "why")])
@@ -68,7 +71,10 @@ def test_a_coding_task_in_another_language_goes_to_the_coding_model(task: str) -
 
 
 def test_non_english_reasoning_goes_to_the_complex_tier() -> None:
-    task = "Ein Zug fährt um 8 Uhr mit 60 km/h los. Ein zweiter fährt um 9 Uhr mit 90 km/h los. Wann holt er ihn ein?"
+    task = (
+        "Ein Zug fährt um 8 Uhr mit 60 km/h los. Ein zweiter fährt um 9 Uhr mit 90 km/h los. "
+        "Wann holt er ihn ein?"
+    )
     oxlo = route(task)
     tiers = route(task, catalog="tiers")
     assert oxlo.category == tiers.category == "reasoning"
