@@ -179,7 +179,7 @@ FOREIGN: dict[str, dict[str, list[str]]] = {
     "ja": {
         "simple": ["こんにちは", "ありがとう", "フランスの首都はどこですか？", "3たす5はいくつですか？", "この文からメールアドレスを抜き出してください：連絡先は tanaka@example.jp です。",
                    "次のレビューは肯定的ですか否定的ですか：「とても良かった」", "富士山の高さは何メートルですか？", "「りんご」を英語で言うと？"],
-        "general": ["春についての短い詩を書いてください。", "上司に休暇を申請する丁寧なメールを書いてください。", "日本の茶道について簡単に説明してください。",
+        "general": ["ソクラテスの哲学は現代にどのような影響を与えていますか？", "在宅勤務で集中力を保つにはどうすればいいですか？", "量子コンピュータとは何ですか？わかりやすく教えてください。", "あなたが有名な料理人だと想像して、おすすめの料理を紹介してください。", "なぜ日本人は桜を大切にするのでしょうか？", "春についての短い詩を書いてください。", "上司に休暇を申請する丁寧なメールを書いてください。", "日本の茶道について簡単に説明してください。",
                     "在宅勤務のメリットとデメリットを教えてください。", "京都の三日間の旅行プランを立ててください。", "健康的な朝食のアイデアを五つ挙げてください。"],
         "coding": ["次のコードのバグを直してください：\n\n{code}", "このコードが何をしているか説明してください：\n\n```\n{code}\n```", "Pythonで二分探索を実装してください。",
                    "配列の重複を取り除く関数をJavaScriptで書いてください。", "SQLで売上上位5件の顧客を取得するクエリを書いてください。"],
@@ -187,20 +187,20 @@ FOREIGN: dict[str, dict[str, list[str]]] = {
     "zh": {
         "simple": ["你好", "谢谢", "法国的首都是哪里？", "7加8等于多少？", "请从这句话中提取电话号码：请拨打 138-0000-1234 联系我。", "这条评论是正面还是负面的：“质量太差了”",
                    "一年有几个月？", "“苹果”的英文是什么？"],
-        "general": ["写一首关于秋天的短诗。", "帮我给老师写一封感谢信。", "介绍一下中国的春节习俗。", "远程办公有哪些优缺点？", "请给我一些提高写作能力的建议。"],
+        "general": ["如何提高自己的时间管理能力？", "人工智能会如何改变教育？", "为什么睡眠对健康很重要？", "假设你是一名导游，介绍一下北京的名胜古迹。", "写一首关于秋天的短诗。", "帮我给老师写一封感谢信。", "介绍一下中国的春节习俗。", "远程办公有哪些优缺点？", "请给我一些提高写作能力的建议。"],
         "coding": ["请修复下面代码中的错误：\n\n{code}", "解释这段代码的作用：\n\n```\n{code}\n```", "用Python写一个快速排序函数。", "写一个SQL查询，统计每个月的订单数量。",
                    "如何用正则表达式匹配邮箱地址？请给出代码。"],
     },
     "ko": {
         "simple": ["안녕하세요", "감사합니다", "프랑스의 수도는 어디인가요?", "4 더하기 9는 얼마인가요?", "다음 문장에서 이메일 주소를 추출하세요: 문의는 kim@example.kr 로 주세요.",
                    "이 리뷰는 긍정인가요 부정인가요: \"정말 최고예요\""],
-        "general": ["가을에 관한 짧은 시를 써 주세요.", "팀장님께 보낼 휴가 신청 이메일을 작성해 주세요.", "한국의 추석 문화를 설명해 주세요.", "운동을 꾸준히 하는 방법을 알려 주세요."],
+        "general": ["스트레스를 줄이는 좋은 방법은 무엇인가요?", "인공지능은 우리의 일상을 어떻게 바꾸고 있나요?", "조선 시대의 문화에 대해 설명해 주시겠어요?", "당신이 유명한 작가라고 상상하고 글쓰기 조언을 해 주세요.", "가을에 관한 짧은 시를 써 주세요.", "팀장님께 보낼 휴가 신청 이메일을 작성해 주세요.", "한국의 추석 문화를 설명해 주세요.", "운동을 꾸준히 하는 방법을 알려 주세요."],
         "coding": ["다음 코드의 버그를 고쳐 주세요:\n\n{code}", "이 코드가 무엇을 하는지 설명해 주세요:\n\n```\n{code}\n```", "파이썬으로 이진 탐색을 구현해 주세요.", "자바스크립트로 배열을 정렬하는 함수를 작성하세요."],
     },
     "de": {
         "simple": ["Hallo", "Danke schön", "Was ist die Hauptstadt von Frankreich?", "Wie viel ist 6 mal 7?", "Extrahiere die E-Mail-Adresse aus diesem Satz: Schreiben Sie an max@example.de.",
                    "Ist diese Bewertung positiv oder negativ: „Das Essen war kalt“?", "Wie viele Tage hat eine Woche?"],
-        "general": ["Schreibe ein kurzes Gedicht über den Winter.", "Schreibe eine höfliche E-Mail an meinen Vermieter wegen der Heizung.", "Erkläre mir die Geschichte der Berliner Mauer.",
+        "general": ["Wie kann ich meine Zeit besser einteilen?", "Warum ist Schlaf so wichtig für die Gesundheit?", "Was sind die Folgen des Klimawandels für Europa?", "Schreibe ein kurzes Gedicht über den Winter.", "Schreibe eine höfliche E-Mail an meinen Vermieter wegen der Heizung.", "Erkläre mir die Geschichte der Berliner Mauer.",
                     "Welche Vor- und Nachteile hat das Homeoffice?", "Gib mir Tipps für ein Vorstellungsgespräch."],
         "coding": ["Behebe den Fehler in diesem Code:\n\n{code}", "Erkläre, was dieser Code macht:\n\n```\n{code}\n```", "Schreibe eine Python-Funktion, die prüft, ob eine Zahl eine Primzahl ist.",
                    "Wie schreibe ich eine SQL-Abfrage, die alle Kunden aus Berlin ausgibt?", "Implementiere eine verkettete Liste in Java."],
@@ -208,7 +208,7 @@ FOREIGN: dict[str, dict[str, list[str]]] = {
     "fr": {
         "simple": ["Bonjour", "Merci beaucoup", "Quelle est la capitale de l'Italie ?", "Combien font 12 plus 30 ?", "Extrais la date de cette phrase : la réunion aura lieu le 4 mars.",
                    "Cet avis est-il positif ou négatif : « Service impeccable » ?", "Combien y a-t-il de jours en février ?"],
-        "general": ["Écris un petit poème sur la mer.", "Rédige un e-mail pour remercier un collègue.", "Explique-moi la Révolution française simplement.",
+        "general": ["Comment puis-je améliorer ma concentration ?", "Pourquoi la lecture est-elle importante pour les enfants ?", "Quelles sont les conséquences de l'urbanisation ?", "Écris un petit poème sur la mer.", "Rédige un e-mail pour remercier un collègue.", "Explique-moi la Révolution française simplement.",
                     "Quels sont les avantages du vélo en ville ?", "Donne-moi des idées de cadeaux pour ma mère."],
         "coding": ["Corrige le bug dans ce code :\n\n{code}", "Explique ce que fait ce code :\n\n```\n{code}\n```", "Écris une fonction Python qui inverse une chaîne.",
                    "Comment écrire une requête SQL qui compte les commandes par client ?", "Implémente un tri fusion en C++."],
@@ -216,7 +216,7 @@ FOREIGN: dict[str, dict[str, list[str]]] = {
     "es": {
         "simple": ["Hola", "Gracias", "¿Cuál es la capital de Alemania?", "¿Cuánto es 9 por 4?", "Extrae el número de teléfono de este texto: llámame al 600 123 456.",
                    "¿Esta reseña es positiva o negativa: «Muy mala experiencia»?", "¿Cuántos continentes hay?"],
-        "general": ["Escribe un poema corto sobre la lluvia.", "Redacta un correo para pedir una reunión con mi jefe.", "Explícame cómo funciona la fotosíntesis.",
+        "general": ["¿Cómo puedo mejorar mi productividad trabajando desde casa?", "¿Por qué es importante el reciclaje?", "¿Qué opinas de las redes sociales?", "Escribe un poema corto sobre la lluvia.", "Redacta un correo para pedir una reunión con mi jefe.", "Explícame cómo funciona la fotosíntesis.",
                     "¿Qué ventajas tiene aprender un segundo idioma?", "Dame consejos para dormir mejor."],
         "coding": ["Corrige el error de este código:\n\n{code}", "Explica qué hace este código:\n\n```\n{code}\n```", "Escribe una función en Python que calcule el factorial.",
                    "¿Cómo hago una consulta SQL que devuelva los productos más vendidos?", "Implementa una pila en JavaScript."],
@@ -233,7 +233,7 @@ FOREIGN: dict[str, dict[str, list[str]]] = {
     },
     "ru": {
         "simple": ["Привет", "Спасибо", "Какая столица Франции?", "Сколько будет 7 плюс 6?", "Извлеки адрес почты из строки: пишите на ivan@example.ru.", "Этот отзыв положительный или отрицательный: «Ужасно»?"],
-        "general": ["Напиши короткое стихотворение о зиме.", "Составь письмо коллеге с благодарностью.", "Расскажи об истории Санкт-Петербурга.", "Какие плюсы и минусы у удалённой работы?"],
+        "general": ["Как научиться лучше управлять своим временем?", "Почему важно изучать историю?", "Что такое искусственный интеллект и как он влияет на общество?", "Напиши короткое стихотворение о зиме.", "Составь письмо коллеге с благодарностью.", "Расскажи об истории Санкт-Петербурга.", "Какие плюсы и минусы у удалённой работы?"],
         "coding": ["Исправь ошибку в этом коде:\n\n{code}", "Объясни, что делает этот код:\n\n```\n{code}\n```", "Напиши функцию на Python, которая сортирует словарь по значениям.", "Как написать SQL-запрос для подсчёта строк?"],
     },
     "ar": {
