@@ -67,19 +67,16 @@ def next_model(state: RouterState, catalog: ModelCatalog) -> str | None:
     if decision is None or last.streamed:
         return None
     tried = {a.model_id for a in attempts}
+    refused = {_key_of(catalog, a.model_id) for a in attempts if a.failure in KEY_KINDS}
     for model_id in decision.model_ids:
-        if model_id in tried:
-            continue
+        if model_id in tried or _key_of(catalog, model_id) in refused:
+            continue  # a key that was refused (or is missing) is not tried again
         if last.context_overflow:
             window = catalog[model_id].context_window
             if window is not None and window > (catalog[last.model_id].context_window or 0):
                 return model_id
             continue
-        if last.failure in KEY_KINDS:
-            if _key_of(catalog, model_id) != _key_of(catalog, last.model_id):
-                return model_id
-            continue
-        if last.retryable:
+        if last.retryable or last.failure in KEY_KINDS:
             return model_id
     return None
 
@@ -159,9 +156,10 @@ def _exhausted(catalog: ModelCatalog) -> Callable[[RouterState], dict[str, Any]]
                 f"({last.error_type}: {last.error}); the router does not fail over mid-stream"
             )
             raise StreamInterruptedError(reason, attempts, decision)
-        if last.failure == "missing_key":
-            env = _key_of(catalog, last.model_id)[1] or "the catalog's api_key_env"
-            raise MissingAPIKeyError(last.model_id, env, attempts, decision)
+        if last.failure == "missing_key":  # named after the first model that lacked its key
+            first = next(a for a in attempts if a.failure == "missing_key")
+            env = _key_of(catalog, first.model_id)[1] or "the catalog's api_key_env"
+            raise MissingAPIKeyError(first.model_id, env, attempts, decision)
         if any(a.failure == "bad_output" for a in attempts):
             reason = (
                 f"no ranked model answered with a valid call of the structured-output schema "
@@ -278,6 +276,7 @@ def create_router(
     if models:
         cat.subset(list(models))  # unknown ids fail here, naming them
     provider = ModelProvider(cat, overrides=chat_models, client_kwargs=client_kwargs)
+    provider.prepare()  # heavy imports now, never inside an attempt's deadline
     decider = Decider(cat, resolve_classifier(classifier, catalog=cat, provider=provider, llm=llm))
 
     builder = StateGraph(

@@ -44,7 +44,12 @@ def check_seconds(name: str, value: Any, *, allow_zero: bool = False) -> float |
     bad = isinstance(value, bool) or not isinstance(value, int | float)
     if not bad:
         number = float(value)
-        bad = not math.isfinite(number) or number > MAX_SECONDS or number < 0 or (number == 0 and not allow_zero)
+        bad = (
+            not math.isfinite(number)
+            or number > MAX_SECONDS
+            or number < 0
+            or (number == 0 and not allow_zero)
+        )
     if bad:
         low = ">= 0" if allow_zero else "> 0"
         msg = f"option '{name}' must be a number of seconds {low} and at most {MAX_SECONDS:g}, got {value!r}"

@@ -209,15 +209,15 @@ def classify(exc: BaseException) -> Failure | None:
         return Failure("context_overflow", message, status)
     if isinstance(exc, OutputParserException):
         return Failure("bad_output", message)
-    if status is not None and (isinstance(exc, ModelError) or hasattr(exc, "status_code") or _is_transport(exc)):
+    if status is not None and (
+        isinstance(exc, ModelError) or hasattr(exc, "status_code") or _is_transport(exc)
+    ):
         return Failure(_by_status(status, exc), message, status, retry_after(exc))
     if isinstance(exc, ModelError):
         return Failure(_by_model_error(exc), message, None, retry_after(exc))
     if "Timeout" in type(exc).__name__ and _is_transport(exc):
         return Failure("timeout", message)
-    if isinstance(exc, json.JSONDecodeError) or (
-        _is_transport(exc) and "Validation" in type(exc).__name__
-    ):
+    if isinstance(exc, json.JSONDecodeError) or (_is_transport(exc) and "Validation" in type(exc).__name__):
         return Failure("malformed", message)
     if _is_transport(exc):
         return Failure("connection", message)

@@ -43,7 +43,9 @@ def remaining_seconds(state: Any, model_id: str, seconds: float) -> float:
     return max(seconds - used_seconds(attempts, model_id), MIN_RETRY_SECONDS)
 
 
-def retry_wait(attempts: Sequence[Attempt], deadline: float, *, retries: int, max_wait: float) -> float | None:
+def retry_wait(
+    attempts: Sequence[Attempt], deadline: float, *, retries: int, max_wait: float
+) -> float | None:
     """Seconds to wait before retrying the last attempt's model, or ``None`` to fall back.
 
     Args:
@@ -107,8 +109,10 @@ class RetryBudget:
         if isinstance(min_retries, bool) or not isinstance(min_retries, int) or min_retries < 0:
             msg = f"retry budget min_retries must be an integer >= 0, got {min_retries!r}"
             raise InvalidOptionError(msg)
-        if isinstance(window, bool) or not isinstance(window, int | float) or not (
-            math.isfinite(window) and window > 0
+        if (
+            isinstance(window, bool)
+            or not isinstance(window, int | float)
+            or not (math.isfinite(window) and window > 0)
         ):
             msg = f"retry budget window must be a positive number of seconds, got {window!r}"
             raise InvalidOptionError(msg)
