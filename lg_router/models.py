@@ -11,6 +11,7 @@ finalizes async generators before closing; see :class:`_LoopClients`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import ssl
 import threading
@@ -165,10 +166,8 @@ class _LoopClients:
         self._clients: dict[tuple[str, float], Any] = {}
         self._closer = self._close_at_shutdown(registry, weakref.ref(loop))
         step = self._closer.__anext__()  # registers the generator with the running loop
-        try:
+        with contextlib.suppress(StopIteration):
             step.send(None)  # run it to its first ``yield``, where it waits for shutdown
-        except StopIteration:
-            pass
 
     def client(self, base_url: str, timeout: float) -> Any:
         key = (base_url, timeout)

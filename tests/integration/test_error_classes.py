@@ -119,7 +119,8 @@ def test_errors_of_the_request_raise_at_once(server: FaultServer, fault: str, mo
 OVERFLOWS = {
     "openai": Behavior.error(
         400,
-        message="This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.",
+        message="This model's maximum context length is 8192 tokens. "
+        "However, your messages resulted in 9000 tokens.",
         error_code="context_length_exceeded",
     ),
     "vllm": Behavior.error(
