@@ -161,6 +161,21 @@ def route(
     print_decision(out, decision, seconds=seconds)
 
 
+def _seconds(value: float | None) -> float | None:
+    """``--timeout``: a finite number of seconds > 0 (exit 2 otherwise)."""
+    from lg_router.state import check_seconds
+
+    try:
+        return check_seconds("--timeout", value)
+    except InvalidOptionError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+TimeoutOpt = Annotated[
+    float | None, typer.Option("--timeout", callback=_seconds, help="Seconds per model attempt.")
+]
+
+
 @app.command()
 def run(
     task: TaskArg = None,
@@ -172,9 +187,7 @@ def run(
     classifier: ClassifierOpt = ClassifierName.rules,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
-    timeout: Annotated[
-        float | None, typer.Option("--timeout", min=0.001, help="Seconds per model attempt.")
-    ] = None,
+    timeout: TimeoutOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Route TASK, stream the answer, then print who answered and what it cost.
@@ -224,9 +237,7 @@ def chat(
     classifier: ClassifierOpt = ClassifierName.rules,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
-    timeout: Annotated[
-        float | None, typer.Option("--timeout", min=0.001, help="Seconds per model attempt.")
-    ] = None,
+    timeout: TimeoutOpt = None,
 ) -> None:
     """Chat in the terminal; every turn is routed and shows which model answered.
 
