@@ -16,6 +16,7 @@ from lg_router.classifiers import Classifier
 from lg_router.decision import Attempt, RoutingDecision
 from lg_router.errors import RoutingError, StreamInterruptedError
 from lg_router.execution import CallModel
+from lg_router.health import Health, resolve_health
 from lg_router.models import ModelProvider
 from lg_router.routing import Decider, default_catalog, resolve_classifier
 from lg_router.state import RouterContext, RouterInput, RouterOutput, RouterState, RunOptions
@@ -120,6 +121,7 @@ def create_router(
     models: Sequence[str] | None = None,
     timeout: float | None = None,
     client_kwargs: Mapping[str, Any] | None = None,
+    health: str | Health | None = "memory",
 ) -> StateGraph[RouterState, RouterContext, RouterInput, RouterOutput]:
     """Build the router graph (uncompiled, so the caller picks checkpointer and store).
 
@@ -135,6 +137,8 @@ def create_router(
         models: default candidate pool (catalog ids).
         timeout: default seconds per attempt for models without their own timeout.
         client_kwargs: extra ``ChatOpenAI`` arguments for every built model.
+        health: live model health (breakers, measured latency): ``"memory"`` (default,
+            this router's own store), ``None`` (off), a Redis URL or a ``Health`` store.
 
     Returns:
         A ``StateGraph`` with input ``{"messages"}`` and output
@@ -151,7 +155,8 @@ def create_router(
     if models:
         cat.subset(list(models))  # unknown ids fail here, naming them
     provider = ModelProvider(cat, overrides=chat_models, client_kwargs=client_kwargs)
-    decider = Decider(cat, resolve_classifier(classifier, catalog=cat, provider=provider, llm=llm))
+    store = resolve_health(health)
+    decider = Decider(cat, resolve_classifier(classifier, catalog=cat, provider=provider, llm=llm), store)
 
     builder = StateGraph(
         RouterState, context_schema=RouterContext, input_schema=RouterInput, output_schema=RouterOutput
@@ -164,7 +169,9 @@ def create_router(
     builder.add_edge(START, CLASSIFY)
     builder.add_conditional_edges(CLASSIFY, _edge(first_choice), call_nodes)
     for model_id in cat.ids:
-        call = CallModel(model_id, provider=provider, catalog=cat, defaults=defaults, timeout=timeout)
+        call = CallModel(
+            model_id, provider=provider, catalog=cat, defaults=defaults, timeout=timeout, health=store
+        )
         name = node_name(model_id)
         builder.add_node(name, RunnableCallable(call.invoke, call.ainvoke, name=name, trace=False))
         others = [n for n in call_nodes if n != name]

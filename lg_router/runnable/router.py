@@ -61,6 +61,8 @@ class RunnableRouter(BaseChatModel):
         max_retries: accepted for LangChain compatibility and not applied: the router
             owns retries (it falls back to the next ranked model) so clients keep 0.
         streaming: ``True`` makes ``invoke`` stream from the chosen model.
+        health: live model health: ``"memory"`` (default, this router's own store),
+            ``None`` (off), a Redis URL or a ``Health`` store (see ``lg_router.health``).
 
     Per call, the routing options (``preference``, ``models``, ``timeout``,
     ``max_tokens``, ``stop``, ...) come from ``config["configurable"]``, from
@@ -86,6 +88,7 @@ class RunnableRouter(BaseChatModel):
     api_key: SecretStr | None = None
     max_retries: int | None = None
     streaming: bool = False
+    health: Any = "memory"
 
     _catalog: ModelCatalog = PrivateAttr()
     _graph: Any = PrivateAttr()
@@ -121,6 +124,7 @@ class RunnableRouter(BaseChatModel):
             models=self.models,
             timeout=self.timeout,
             client_kwargs={**built, **(self.client_kwargs or {})},
+            health=self.health,
         ).compile(name="lg-router")
 
     # -- identity ---------------------------------------------------------------------
