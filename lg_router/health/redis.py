@@ -117,7 +117,7 @@ class RedisHealth(MemoryHealth):
             self._pid = os.getpid()
             if self._client is not None and self._thread is not None:
                 self._client = None  # a forked child needs its own connection
-            self._thread = threading.Thread(target=self._run, name="lg-router-health", daemon=True)
+            self._thread = threading.Thread(target=self._run, name="health-redis-sync", daemon=True)
             self._thread.start()
             atexit.register(self.close)  # a short-lived process (the CLI) still shares what it saw
 
@@ -151,7 +151,7 @@ class RedisHealth(MemoryHealth):
         while True:
             stopping = self._stop.is_set()
             try:
-                self.sync()
+                self.sync(publish=stopping)
             except Exception as exc:  # any Redis or network failure: keep routing locally
                 if not self._down:
                     self._down = True
@@ -174,8 +174,11 @@ class RedisHealth(MemoryHealth):
     def _key(self, kind: str, name: str) -> str:
         return f"{self.prefix}:{kind}:{name}"
 
-    def sync(self) -> None:
-        """One exchange with Redis: write changes, read shared breakers, take leases."""
+    def sync(self, *, publish: bool = False) -> None:
+        """One exchange with Redis: write changes, read shared breakers, take leases.
+
+        This replica's stats are published every ``STATS_EVERY`` s, or now with ``publish``.
+        """
         client = self._redis()
         now = self.clock()
         with self._lock:
@@ -197,7 +200,7 @@ class RedisHealth(MemoryHealth):
                 pipe.mget([self._key("breaker", m) for m in ids])
             for model_id in wanted:
                 pipe.set(self._key("probe", model_id), self.replica, nx=True, px=int(LEASE_SECONDS * 1000))
-            if now - self._last_stats >= STATS_EVERY:
+            if publish or now - self._last_stats >= STATS_EVERY:
                 self._last_stats = now
                 data = json.dumps({"replica": self.replica, "at": now, "models": self._stats_rows()})
                 pipe.set(self._key("stats", self.replica), data, px=int(STATS_TTL * 1000))

@@ -96,6 +96,9 @@ class MemoryHealth(Health):
         clock: wall-clock seconds (tests pass a fake one).
         listeners: called as ``fn(model_id, change, state)`` on ``opened``/``reopened``/
             ``closed``/``half_open``, outside the lock.
+        dump_to: a JSON file a daemon thread rewrites (at most every ``dump_every`` s,
+            only after changes) for ``lg-router health --file``.
+        dump_every: seconds between dumps.
     """
 
     needs_lease = False
@@ -107,8 +110,14 @@ class MemoryHealth(Health):
         per_model: Mapping[str, BreakerPolicy] | None = None,
         clock: Callable[[], float] = time.time,
         listeners: Iterable[Listener] = (),
+        dump_to: str | Path | None = None,
+        dump_every: float = 1.0,
     ) -> None:
         self.policy = policy or BreakerPolicy()
+        self.dump_to = Path(dump_to) if dump_to is not None else None
+        self.dump_every = dump_every
+        self._dirty = threading.Event()
+        self._dumper: threading.Thread | None = None
         self.per_model = dict(per_model or {})
         self.clock = clock
         self.listeners = list(listeners)
@@ -138,6 +147,28 @@ class MemoryHealth(Health):
                 self._changed(attempt.model_id, breaker)
         if change:
             self._announce(attempt.model_id, change)
+        if self.dump_to is not None:
+            self._dirty.set()
+            if self._dumper is None:
+                self._start_dumper()
+
+    def _start_dumper(self) -> None:
+        with self._lock:
+            if self._dumper is not None:
+                return
+            self._dumper = threading.Thread(target=self._dump_loop, name="health-dump", daemon=True)
+            self._dumper.start()
+
+    def _dump_loop(self) -> None:
+        while True:
+            self._dirty.wait()
+            self._dirty.clear()
+            try:
+                self.dump(self.dump_to)  # type: ignore[arg-type]
+            except OSError as exc:
+                log.warning("lg-router health: cannot write %s (%s); not dumping any more", self.dump_to, exc)
+                return
+            time.sleep(self.dump_every)
 
     def _changed(self, model_id: str, breaker: Breaker) -> None:
         """Hook for stores that share state (called under the lock)."""
