@@ -74,6 +74,7 @@ OPTION_KEYS = (
     "tool_choice",
     "needs_json",
     "stop",
+    "model_kwargs",
 )
 
 
@@ -96,6 +97,9 @@ class RunOptions:
     tool_choice: Any = None
     needs_json: bool = False
     stop: tuple[str, ...] = ()
+    # Extra call arguments (temperature, max_tokens, response_format ...) bound on
+    # whichever model answers; the gateway passes the OpenAI request's parameters here.
+    model_kwargs: Mapping[str, Any] | None = None
 
     @classmethod
     def resolve(
@@ -137,4 +141,5 @@ class RunOptions:
             tool_choice=values.get("tool_choice"),
             needs_json=bool(values.get("needs_json", False)),
             stop=_stop_tuple(values.get("stop")),
+            model_kwargs=dict(values["model_kwargs"]) if values.get("model_kwargs") else None,
         )
