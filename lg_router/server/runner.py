@@ -26,8 +26,27 @@ from lg_router.server.wire import ChatRequest, WireError
 log = logging.getLogger("lg_router.server")
 
 CALL_PREFIX_LEN = len("call ")
-_INPUT_ERRORS = frozenset({"BadRequestError", "UnprocessableEntityError", "InvalidTaskError"})
-_CREDENTIAL_ERRORS = frozenset({"AuthenticationError", "PermissionDeniedError"})
+# Error class names (openai's, langchain-openai's, langchain-core's) of a request any
+# model would reject, and of a provider refusing the gateway's own credentials.
+_INPUT_ERRORS = frozenset(
+    {
+        "BadRequestError",
+        "UnprocessableEntityError",
+        "OpenAIInvalidRequestError",
+        "ModelInvalidRequestError",
+        "InvalidTaskError",
+    }
+)
+_CREDENTIAL_ERRORS = frozenset(
+    {
+        "AuthenticationError",
+        "PermissionDeniedError",
+        "OpenAIAuthenticationError",
+        "OpenAIPermissionDeniedError",
+        "ModelAuthenticationError",
+        "ModelPermissionDeniedError",
+    }
+)
 
 
 def redact(attempt: Attempt) -> Attempt:

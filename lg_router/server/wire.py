@@ -143,6 +143,13 @@ def _model_kwargs(body: Mapping[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+def _with_content(message: Any) -> Any:
+    """OpenAI lets an assistant turn with tool calls omit ``content`` (or send null)."""
+    if isinstance(message, Mapping) and message.get("content") is None:
+        return {**message, "content": ""}
+    return message
+
+
 def parse_request(body: Any, catalog: ModelCatalog) -> ChatRequest:
     """Validate a chat-completions body and map it onto router options.
 
@@ -167,7 +174,7 @@ def parse_request(body: Any, catalog: ModelCatalog) -> ChatRequest:
     n = body.get("n")
     _require(n in (None, 1), "only n=1 is supported", "n")
     try:
-        messages = to_messages(raw_messages)
+        messages = to_messages([_with_content(m) for m in raw_messages])
     except ValueError as exc:
         raise WireError(400, str(exc), param="messages") from None
     pool, preference = _routing_config(body, catalog)
