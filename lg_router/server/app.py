@@ -264,6 +264,10 @@ def create_app(
             else ModelCatalog.load(catalog)
         )
     )
+    if chat_models is None or set(chat_models) != set(cat.ids):
+        # Models are built on first use; a server pays langchain_openai's import (about a
+        # second) at start-up rather than inside its first request's first attempt.
+        import langchain_openai  # noqa: F401
     inner = resolve_classifier(classifier, catalog=cat)
     builder = create_router(
         cat,
