@@ -380,3 +380,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _one_line(exc: BaseException) -> str:
     return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+
+
+import lg_router.cli.serve  # noqa: E402, F401  (registers `lg-router serve`; it imports this module)

@@ -120,6 +120,8 @@ class CallModel:
             model = model.bind_tools(list(options.tools), tool_choice=options.tool_choice)
         if options.stop:
             model = model.bind(stop=list(options.stop))
+        if options.model_kwargs:
+            model = model.bind(**options.model_kwargs)
         if _openai_client_model(built):
             # The request's own timeout: a sync call abandoned at the deadline (its worker
             # thread and connection) then ends right after it, not at the client's timeout.
