@@ -356,3 +356,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _one_line(exc: BaseException) -> str:
     return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+
+
+# Commands in their own modules register themselves on ``app`` when imported.
+from lg_router.cli import eval as _eval  # noqa: E402, F401
+from lg_router.cli import report as _report  # noqa: E402, F401
