@@ -61,8 +61,11 @@ def curve_figure(curve: CurveReport) -> Figure:
     ax = figure.add_subplot()
     xs = [100 * p.x for p in curve.curve]
     ax.plot(xs, [p.quality for p in curve.curve], marker="o", label="lg-router (by preference)")
-    for p in curve.points:
-        ax.annotate(p.label, (100 * p.x, p.quality), textcoords="offset points", xytext=(6, -12))
+    spots: dict[tuple[float, float], list[str]] = {}
+    for p in curve.points:  # one label per spot: preferences often share a point
+        spots.setdefault((round(100 * p.x, 6), round(p.quality, 6)), []).append(p.label)
+    for (x, y), names in spots.items():
+        ax.annotate(", ".join(names), (x, y), textcoords="offset points", xytext=(6, -12))
     weak, strong = curve.curve[0], curve.curve[-1]
     for point in curve.curve:
         weak = point if point.label == "weak" else weak
@@ -70,7 +73,15 @@ def curve_figure(curve: CurveReport) -> Figure:
     ax.plot([0, 100], [weak.quality, strong.quality], linestyle="--", color="grey", label="random routing")
     ax.axhline(strong.quality, color="red", linestyle=":", label=f"best single model ({curve.strong})")
     ax.axhline(weak.quality, color="black", linestyle=":", label=f"cheapest model ({curve.weak})")
-    ax.scatter([100 * curve.oracle.x], [curve.oracle.quality], marker="x", color="green", label="oracle")
+    ax.scatter(
+        [100 * curve.oracle.x],
+        [curve.oracle.quality],
+        marker="x",
+        s=80,
+        color="green",
+        label="oracle",
+        zorder=3,
+    )
     if curve.axis == "cost":
         ax.set_xlabel(f"Cost as strong-model call equivalent (%: 0 = {curve.weak}, 100 = {curve.strong})")
     else:

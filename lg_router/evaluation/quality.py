@@ -25,7 +25,8 @@ strong/weak pair to a pool of models:
   router that calls ``S`` with probability ``x`` and ``W`` otherwise has ``PGR(x) = x``
   in expectation: APGR 0.5. An **oracle** that calls ``S`` only on the share ``a`` of rows
   where it is better reaches PGR 1 at ``x = a``: APGR ``1 - a/2``, which tends to 1 as
-  ``a`` shrinks (and is exactly 1 when a model as cheap as ``W`` is as good as ``S``).
+  ``a`` shrinks. When the cheapest model is also the best there is no gap to recover and
+  APGR and CPT are undefined (``None``).
 * ``CPT(p)`` is the smallest ``x`` (as a percentage) at which the curve reaches
   ``PGR >= p``, interpolated linearly within a segment: RouteLLM's call-performance
   threshold (``CPT(50%)``, ``CPT(80%)``). The all-strong anchor bounds it by 100%.

@@ -109,8 +109,9 @@ def curve_table(curve: CurveReport) -> Table:
         title_justify="left",
         caption_justify="left",
     )
-    for name in ("point", axis, "mean cost", "quality", "PGR", "random at equal cost"):
-        table.add_column(name, justify="left" if name == "point" else "right")
+    table.add_column("point", no_wrap=True)
+    for name in (axis, "mean cost", "quality", "PGR", "random@cost"):
+        table.add_column(name, justify="right")
     for p in (*curve.points, curve.oracle):
         random_q = f"{curve.random_quality(p.x):.3f}" if p.label != "oracle" else ""
         cost = "-" if p.cost is None else f"{p.cost:.6g}"
@@ -118,7 +119,7 @@ def curve_table(curve: CurveReport) -> Table:
     table.add_section()
     for p in curve.curve:
         if p.label in ("weak", "strong"):
-            name = f"always {curve.weak if p.label == 'weak' else curve.strong}"
+            name = f"all {curve.weak if p.label == 'weak' else curve.strong}"
             cost = "-" if p.cost is None else f"{p.cost:.6g}"
             table.add_row(name, pct(p.x), cost, f"{p.quality:.3f}", f"{p.pgr:.3f}", "")
     return table
