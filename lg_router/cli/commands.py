@@ -382,4 +382,7 @@ def _one_line(exc: BaseException) -> str:
     return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
 
-import lg_router.cli.serve  # noqa: E402, F401  (registers `lg-router serve`; it imports this module)
+# Commands in their own modules register themselves on ``app`` when imported.
+from lg_router.cli import eval as _eval  # noqa: E402, F401
+from lg_router.cli import report as _report  # noqa: E402, F401
+from lg_router.cli import serve as _serve  # noqa: E402, F401
