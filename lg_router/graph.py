@@ -28,6 +28,7 @@ from lg_router.errors import (
 from lg_router.execution import CallModel
 from lg_router.execution.errors import KEY_KINDS
 from lg_router.execution.retry import RetryBudget, resolve_budget, retry_wait
+from lg_router.health import Health, resolve_health
 from lg_router.models import ModelProvider
 from lg_router.routing import Decider, default_catalog, resolve_classifier
 from lg_router.state import RouterContext, RouterInput, RouterOutput, RouterState, RunOptions, check_seconds
@@ -231,6 +232,7 @@ def create_router(
     retries: int = 1,
     max_retry_wait: float = 2.0,
     retry_budget: RetryBudget | float | None = 0.2,
+    health: str | Health | None = "memory",
 ) -> StateGraph[RouterState, RouterContext, RouterInput, RouterOutput]:
     """Build the router graph (uncompiled, so the caller picks checkpointer and store).
 
@@ -253,6 +255,8 @@ def create_router(
             first attempts (default 0.2), or a :class:`RetryBudget` (shared between
             routers), or ``None`` for no budget. Over budget, a run fails fast with
             :class:`RetryBudgetExceededError`.
+        health: live model health (breakers, measured latency): ``"memory"`` (default,
+            this router's own store), ``None`` (off), a Redis URL or a ``Health`` store.
 
     Returns:
         A ``StateGraph`` with input ``{"messages"}`` and output
@@ -277,7 +281,8 @@ def create_router(
         cat.subset(list(models))  # unknown ids fail here, naming them
     provider = ModelProvider(cat, overrides=chat_models, client_kwargs=client_kwargs)
     provider.prepare()  # heavy imports now, never inside an attempt's deadline
-    decider = Decider(cat, resolve_classifier(classifier, catalog=cat, provider=provider, llm=llm))
+    store = resolve_health(health)
+    decider = Decider(cat, resolve_classifier(classifier, catalog=cat, provider=provider, llm=llm), store)
 
     builder = StateGraph(
         RouterState, context_schema=RouterContext, input_schema=RouterInput, output_schema=RouterOutput
@@ -292,7 +297,9 @@ def create_router(
     # Every execution node has two edges (answer -> END, failure -> fallback) and the
     # fallback dispatch one to each model: the edge count grows linearly with the catalog.
     for model_id in cat.ids:
-        call = CallModel(model_id, provider=provider, catalog=cat, defaults=defaults, timeout=timeout)
+        call = CallModel(
+            model_id, provider=provider, catalog=cat, defaults=defaults, timeout=timeout, health=store
+        )
         name = node_name(model_id)
         builder.add_node(name, RunnableCallable(call.invoke, call.ainvoke, name=name, trace=False))
         builder.add_conditional_edges(name, _edge(after_call), {"answer": END, "timeout or error": FALLBACK})

@@ -162,6 +162,7 @@ OPTION_KEYS = (
     "retries",
     "max_retry_wait",
     "answer_parser",
+    "model_kwargs",
 )
 
 
@@ -187,6 +188,9 @@ class RunOptions:
     retries: int = 1
     max_retry_wait: float = 2.0
     answer_parser: Any = None
+    # Extra call arguments (temperature, max_tokens, response_format ...) bound on
+    # whichever model answers; the gateway passes the OpenAI request's parameters here.
+    model_kwargs: Mapping[str, Any] | None = None
 
     @classmethod
     def resolve(
@@ -233,4 +237,5 @@ class RunOptions:
             retries=check_count("retries", values.get("retries", 1)),
             max_retry_wait=2.0 if wait is None else wait,
             answer_parser=parser,
+            model_kwargs=dict(values["model_kwargs"]) if values.get("model_kwargs") else None,
         )

@@ -1,4 +1,4 @@
-"""The ``lg-router`` command line: route, run, chat, catalog, graph.
+"""The ``lg-router`` command line: route, run, chat, catalog, graph, health.
 
 Exit codes: 0 success, 1 an error lg-router or a model reported (one line on stderr;
 ``--debug`` adds the traceback), 2 a usage error (unknown command or option, bad value),
@@ -21,6 +21,8 @@ import typer
 from rich.console import Console
 
 from lg_router.cli.env import load_catalog
+from lg_router.cli.health import HealthOpt, health_option
+from lg_router.cli.health import health as health_command
 from lg_router.cli.input import build_task, parse_models, read_task
 from lg_router.cli.render import catalog_table, decision_json, print_decision, summary_line
 from lg_router.errors import InvalidOptionError, LgRouterError, RoutingError
@@ -189,6 +191,7 @@ def run(
     api_key_env: KeyEnvOpt = None,
     timeout: TimeoutOpt = None,
     json_output: JsonOpt = False,
+    health: HealthOpt = None,
 ) -> None:
     """Route TASK, stream the answer, then print who answered and what it cost.
 
@@ -201,7 +204,7 @@ def run(
     messages = to_messages(build_task(text, image))
     cat = load_catalog(catalog, base_url=base_url, api_key_env=api_key_env)
     pool = parse_models(models)
-    graph = _compiled(cat, classifier, preference, pool, timeout)
+    graph = _compiled(cat, classifier, preference, pool, timeout, health_option(health))
     check_keys(cat, pool)
     sink = open(os.devnull, "w") if json_output else sys.stdout  # noqa: SIM115
     try:
@@ -238,6 +241,7 @@ def chat(
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
     timeout: TimeoutOpt = None,
+    health: HealthOpt = None,
 ) -> None:
     """Chat in the terminal; every turn is routed and shows which model answered.
 
@@ -249,7 +253,7 @@ def chat(
 
     cat = load_catalog(catalog, base_url=base_url, api_key_env=api_key_env)
     pool = parse_models(models)
-    graph = _compiled(cat, classifier, preference, pool, timeout)
+    graph = _compiled(cat, classifier, preference, pool, timeout, health_option(health))
     check_keys(cat, pool)
     repl(graph, cat, out=out, err=err)
 
@@ -296,17 +300,26 @@ def graph(
     render(cat, output, out=out)
 
 
+app.command("health")(health_command)
+
+
 def _compiled(
     cat: Any,
     classifier: ClassifierName,
     preference: Preference,
     pool: list[str] | None,
     timeout: float | None,
+    health: str | None = "memory",
 ) -> Any:
     from lg_router.graph import create_router
 
     return create_router(
-        cat, classifier=classifier.value, preference=preference.value, models=pool, timeout=timeout
+        cat,
+        classifier=classifier.value,
+        preference=preference.value,
+        models=pool,
+        timeout=timeout,
+        health=health,
     ).compile()
 
 
@@ -367,3 +380,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _one_line(exc: BaseException) -> str:
     return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+
+
+import lg_router.cli.serve  # noqa: E402, F401  (registers `lg-router serve`; it imports this module)

@@ -15,6 +15,8 @@ from lg_router.decision import Attempt
 from lg_router.execution.deadline import DeadlineExceeded, await_with_deadline, run_with_deadline
 from lg_router.execution.errors import describe_error
 from lg_router.execution.retry import check_answer, remaining_seconds
+from lg_router.health.gate import report
+from lg_router.health.store import Health
 from lg_router.models import ModelProvider
 from lg_router.state import RouterState, RunOptions
 
@@ -93,7 +95,9 @@ class CallModel:
         catalog: ModelCatalog,
         defaults: dict[str, Any],
         timeout: float | None = None,
+        health: Health | None = None,
     ) -> None:
+        self.health = health
         self.model_id = model_id
         self.provider = provider
         self.catalog = catalog
@@ -116,6 +120,8 @@ class CallModel:
             model = model.bind_tools(list(options.tools), tool_choice=options.tool_choice)
         if options.stop:
             model = model.bind(stop=list(options.stop))
+        if options.model_kwargs:
+            model = model.bind(**options.model_kwargs)
         if _openai_client_model(built):
             # The request's own timeout: a sync call abandoned at the deadline (its worker
             # thread and connection) then ends right after it, not at the client's timeout.
@@ -135,6 +141,7 @@ class CallModel:
         attempt = Attempt(
             model_id=self.model_id, outcome="ok", seconds=round(seconds, 4), usage=usage_ints, cost=cost
         )
+        report(self.health, attempt)
         attempts = [*state.get("attempts", []), attempt]
         decision = state.get("decision")
         metadata = {
@@ -159,6 +166,7 @@ class CallModel:
             streamed=bool(watch.tokens),
             **fields,
         )
+        report(self.health, attempt)
         return {"attempts": [attempt]}
 
     def invoke(

@@ -65,6 +65,8 @@ class RunnableRouter(BaseChatModel):
         max_retries: accepted for LangChain compatibility and not applied: the router
             owns retries (it falls back to the next ranked model) so clients keep 0.
         streaming: ``True`` makes ``invoke`` stream from the chosen model.
+        health: live model health: ``"memory"`` (default, this router's own store),
+            ``None`` (off), a Redis URL or a ``Health`` store (see ``lg_router.health``).
 
     Per call, the routing options (``preference``, ``models``, ``timeout``,
     ``max_tokens``, ``stop``, ...) come from ``config["configurable"]``, from
@@ -93,6 +95,7 @@ class RunnableRouter(BaseChatModel):
     api_key: SecretStr | None = None
     max_retries: int | None = None
     streaming: bool = False
+    health: Any = "memory"
 
     _catalog: ModelCatalog = PrivateAttr()
     _graph: Any = PrivateAttr()
@@ -131,6 +134,7 @@ class RunnableRouter(BaseChatModel):
             retries=self.retries,
             max_retry_wait=self.max_retry_wait,
             retry_budget=self.retry_budget,
+            health=self.health,
         ).compile(name="lg-router")
 
     # -- identity ---------------------------------------------------------------------
