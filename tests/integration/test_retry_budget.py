@@ -18,7 +18,7 @@ TIMEOUT = 2.0
 
 @pytest.fixture
 def overloaded() -> Iterator[FaultServer]:
-    # every model needs longer than the router's timeout
+    # every model needs longer than the router's timeout (health off: the budget alone is measured)
     with FaultServer(models=list(ModelCatalog.preset("oxlo").ids), default=Behavior.slow(TIMEOUT * 4)) as srv:
         yield srv
 
@@ -37,7 +37,7 @@ async def _burst(graph: object) -> list[BaseException | None]:
 def test_upstream_calls_stay_within_the_budget(overloaded: FaultServer) -> None:
     catalog = ModelCatalog.preset("oxlo").with_endpoint(overloaded.base_url)
     budget = RetryBudget(0.2, min_retries=10)
-    graph = create_router(catalog, timeout=TIMEOUT, retry_budget=budget).compile()
+    graph = create_router(catalog, timeout=TIMEOUT, retry_budget=budget, health=None).compile()
     errors = asyncio.run(_burst(graph))
     calls = overloaded.calls()
     assert REQUESTS <= calls <= REQUESTS * 1.2 + budget.min_retries
@@ -50,7 +50,9 @@ def test_upstream_calls_stay_within_the_budget(overloaded: FaultServer) -> None:
 
 def test_without_a_budget_every_request_tries_every_ranked_model(overloaded: FaultServer) -> None:
     catalog = ModelCatalog.preset("oxlo").with_endpoint(overloaded.base_url)
-    graph = create_router(catalog, timeout=TIMEOUT, retry_budget=None).compile()
+    graph = create_router(catalog, timeout=TIMEOUT, retry_budget=None, health=None).compile()
     errors = asyncio.run(_burst(graph))
     assert not any(isinstance(e, RetryBudgetExceededError) for e in errors)
-    assert overloaded.calls() == 3 * REQUESTS  # the load the budget prevents
+    assert all(len(e.attempts) == 3 for e in errors if isinstance(e, RoutingError))
+    # the load the budget prevents (a few attempts may time out before they are even sent)
+    assert overloaded.calls() > 2 * REQUESTS
