@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -142,7 +141,7 @@ class Fallback:
         return Command(goto=target)
 
 
-def exhausted_node(catalog: ModelCatalog) -> Callable[[RouterState], dict[str, Any]]:
+def exhausted_node(catalog: ModelCatalog) -> Any:
     def exhausted(state: RouterState) -> dict[str, Any]:
         """Terminal node: raise a :class:`RoutingError` (or a subclass) listing every attempt."""
         attempts = _current_attempts(state)
