@@ -194,11 +194,12 @@ class CallModel:
         seconds, watch, child, options = self._setup(config, runtime, sync=False)
         seconds = remaining_seconds(state, self.model_id, seconds)  # a retry gets what is left
         started = time.perf_counter()
+
+        async def call() -> Any:  # building the client counts against the deadline too
+            return await self._model(options, seconds).ainvoke(state["messages"], child)
+
         try:
-            model = self._model(options, seconds)
-            answer = await await_with_deadline(
-                model.ainvoke(state["messages"], child), seconds, self.model_id
-            )
+            answer = await await_with_deadline(call(), seconds, self.model_id)
             check_answer(answer, options)
         except Exception as exc:
             return self._failed(exc, started, watch)
