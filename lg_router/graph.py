@@ -37,14 +37,16 @@ def next_step(state: RouterState, catalog: ModelCatalog) -> str:
     """Where to go after an execution node: done, the next ranked model, or exhausted.
 
     Falls back (without re-classifying) on a timeout or a retryable error; on context
-    overflow only to a model with a larger window; never after tokens were streamed.
+    overflow only to a model with a larger window. After tokens were streamed the next
+    model continues the answer (``on_stream_failure="continue"``; with ``"raise"`` the
+    attempt is not retryable and the run ends in :class:`StreamInterruptedError`).
     """
     attempts = _current_attempts(state)
     last = attempts[-1]
     if last.outcome == "ok":
         return END
     decision = state["decision"]
-    if decision is None or last.streamed:
+    if decision is None:
         return EXHAUSTED
     tried = {a.model_id for a in attempts}
     for model_id in decision.model_ids:
@@ -65,10 +67,16 @@ def exhausted(state: RouterState) -> dict[str, Any]:
     attempts = _current_attempts(state)
     decision = state.get("decision")
     last = attempts[-1]
-    if last.streamed:
+    if last.streamed and not last.retryable:
         reason = (
             f"model '{last.model_id}' failed after it had started streaming "
-            f"({last.error_type}: {last.error}); the router does not fail over mid-stream"
+            f"({last.error_type}: {last.error}); on_stream_failure='raise' keeps it from continuing"
+        )
+        raise StreamInterruptedError(reason, attempts, decision)
+    if any(a.streamed for a in attempts):
+        reason = (
+            f"every ranked model failed ({len(attempts)} attempt(s)) after the answer had started "
+            "streaming; the caller has a partial answer only"
         )
         raise StreamInterruptedError(reason, attempts, decision)
     if not last.retryable and not last.context_overflow:
@@ -120,6 +128,11 @@ def create_router(
     models: Sequence[str] | None = None,
     timeout: float | None = None,
     client_kwargs: Mapping[str, Any] | None = None,
+    first_token_timeout: float | None = None,
+    idle_timeout: float | None = None,
+    total_timeout: float | None = None,
+    hedge_after: float | None = None,
+    on_stream_failure: str = "continue",
 ) -> StateGraph[RouterState, RouterContext, RouterInput, RouterOutput]:
     """Build the router graph (uncompiled, so the caller picks checkpointer and store).
 
@@ -133,8 +146,17 @@ def create_router(
         preference: default preference; a run may override it through
             ``configurable``/context.
         models: default candidate pool (catalog ids).
-        timeout: default seconds per attempt for models without their own timeout.
+        timeout: default seconds for a non-streamed answer, for models without their own.
         client_kwargs: extra ``ChatOpenAI`` arguments for every built model.
+        first_token_timeout: default seconds a streamed call may take to its first
+            content or tool-call chunk (default: the timeout).
+        idle_timeout: default longest gap between two streamed chunks (default: the
+            catalog's ``default_idle_timeout``, 30 s); a producing stream is never cut.
+        total_timeout: cap in seconds for a request across all its attempts.
+        hedge_after: start the next-ranked model too when the first-ranked one has no
+            first token after this many seconds; the first to produce a token wins.
+        on_stream_failure: ``"continue"`` (the next model finishes an answer whose stream
+            failed) or ``"raise"`` (:class:`StreamInterruptedError`).
 
     Returns:
         A ``StateGraph`` with input ``{"messages"}`` and output
@@ -146,8 +168,17 @@ def create_router(
         cat = catalog
     else:
         cat = ModelCatalog.load(catalog)
-    defaults: dict[str, Any] = {"preference": preference, "models": list(models) if models else None}
-    RunOptions.build(**defaults)  # validate at build time
+    defaults: dict[str, Any] = {
+        "preference": preference,
+        "models": list(models) if models else None,
+        "total_timeout": total_timeout,
+        "hedge_after": hedge_after,
+        "on_stream_failure": on_stream_failure,
+    }
+    # validate at build time
+    RunOptions.build(
+        **defaults, timeout=timeout, first_token_timeout=first_token_timeout, idle_timeout=idle_timeout
+    )
     if models:
         cat.subset(list(models))  # unknown ids fail here, naming them
     provider = ModelProvider(cat, overrides=chat_models, client_kwargs=client_kwargs)
@@ -164,7 +195,15 @@ def create_router(
     builder.add_edge(START, CLASSIFY)
     builder.add_conditional_edges(CLASSIFY, _edge(first_choice), call_nodes)
     for model_id in cat.ids:
-        call = CallModel(model_id, provider=provider, catalog=cat, defaults=defaults, timeout=timeout)
+        call = CallModel(
+            model_id,
+            provider=provider,
+            catalog=cat,
+            defaults=defaults,
+            timeout=timeout,
+            first_token_timeout=first_token_timeout,
+            idle_timeout=idle_timeout,
+        )
         name = node_name(model_id)
         builder.add_node(name, RunnableCallable(call.invoke, call.ainvoke, name=name, trace=False))
         others = [n for n in call_nodes if n != name]

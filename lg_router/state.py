@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from langchain_core.messages import AnyMessage
 from langchain_core.runnables import RunnableConfig
@@ -46,6 +47,7 @@ class RouterState(TypedDict):
     messages: Annotated[list[AnyMessage], add_messages]
     decision: RoutingDecision | None
     attempts: Annotated[list[Attempt], add_attempts]
+    partial: str | None  # answer text already streamed by failed attempts (continuations)
 
 
 @dataclass
@@ -62,6 +64,45 @@ class RouterContext:
     max_tokens: int | None = field(
         default=None, metadata={"description": "Output budget used in the context-window check"}
     )
+    first_token_timeout: float | None = field(
+        default=None, metadata={"description": "Seconds a streamed call may take to its first token"}
+    )
+    idle_timeout: float | None = field(
+        default=None, metadata={"description": "Longest gap in seconds between two streamed chunks"}
+    )
+    total_timeout: float | None = field(
+        default=None, metadata={"description": "Seconds for the whole request, across all attempts"}
+    )
+    hedge_after: float | None = field(
+        default=None,
+        metadata={"description": "Start the next-ranked model too if the first has no token by then"},
+    )
+    on_stream_failure: str | None = field(
+        default=None, metadata={"description": "continue (next model finishes the answer) or raise"}
+    )
+
+
+StreamFailure = Literal["continue", "raise"]
+STREAM_FAILURES: tuple[str, ...] = get_args(StreamFailure)
+TIME_OPTIONS = ("timeout", "first_token_timeout", "idle_timeout", "total_timeout", "hedge_after")
+MAX_SECONDS = 7 * 24 * 3600.0  # a week: anything longer is a unit mistake
+
+
+def check_seconds(option: str, value: Any) -> float | None:
+    """A time option's value (``None`` = not set), or :class:`InvalidOptionError` naming it.
+
+    Accepts a finite number of seconds in ``(0, MAX_SECONDS]``; rejects booleans,
+    strings, zero, negatives, NaN and infinities.
+    """
+    if value is None:
+        return None
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or not 0 < value <= MAX_SECONDS:
+        msg = (
+            f"option {option!r} must be a positive number of seconds (at most {MAX_SECONDS:g}), got {value!r}"
+        )
+        raise InvalidOptionError(msg)
+    return float(value)
 
 
 # Keys read from ``config["configurable"]`` (RunnableRouter and parent graphs use these).
@@ -74,6 +115,11 @@ OPTION_KEYS = (
     "tool_choice",
     "needs_json",
     "stop",
+    "first_token_timeout",
+    "idle_timeout",
+    "total_timeout",
+    "hedge_after",
+    "on_stream_failure",
 )
 
 
@@ -96,6 +142,11 @@ class RunOptions:
     tool_choice: Any = None
     needs_json: bool = False
     stop: tuple[str, ...] = ()
+    first_token_timeout: float | None = None
+    idle_timeout: float | None = None
+    total_timeout: float | None = None
+    hedge_after: float | None = None
+    on_stream_failure: StreamFailure = "continue"
 
     @classmethod
     def resolve(
@@ -124,17 +175,24 @@ class RunOptions:
         if models is not None and not isinstance(models, Sequence):
             msg = f"option 'models' must be a list of catalog ids, got {type(models).__name__}"
             raise InvalidOptionError(msg)
-        timeout = values.get("timeout")
-        if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
-            msg = f"option 'timeout' must be a positive number of seconds, got {timeout!r}"
+        seconds = {name: check_seconds(name, values.get(name)) for name in TIME_OPTIONS}
+        on_stream_failure = values.get("on_stream_failure") or "continue"
+        if on_stream_failure not in STREAM_FAILURES:
+            msg = f"option 'on_stream_failure' must be one of {list(STREAM_FAILURES)}"
+            msg += f", got {on_stream_failure!r}"
             raise InvalidOptionError(msg)
         return cls(
             preference=values.get("preference", "balanced"),
             models=tuple(models) if models is not None else None,
-            timeout=timeout,
+            timeout=seconds["timeout"],
             max_tokens=values.get("max_tokens"),
             tools=tuple(values.get("tools") or ()),
             tool_choice=values.get("tool_choice"),
             needs_json=bool(values.get("needs_json", False)),
             stop=_stop_tuple(values.get("stop")),
+            first_token_timeout=seconds["first_token_timeout"],
+            idle_timeout=seconds["idle_timeout"],
+            total_timeout=seconds["total_timeout"],
+            hedge_after=seconds["hedge_after"],
+            on_stream_failure=on_stream_failure,
         )

@@ -51,7 +51,15 @@ class RunnableRouter(BaseChatModel):
         chat_models: ready-made chat models by catalog id (instead of built ``ChatOpenAI``).
         preference: default preference (``balanced``, ``quality``, ``speed``, ``cost``).
         models: default candidate pool (catalog ids).
-        timeout: seconds per attempt for models without their own timeout.
+        timeout: seconds for a non-streamed answer, for models without their own timeout.
+        first_token_timeout: seconds a streamed call may take to its first token
+            (default: ``timeout``).
+        idle_timeout: longest gap between two streamed chunks (default 30 s); a stream
+            that keeps producing is never cut.
+        total_timeout: cap in seconds for a call across all its attempts.
+        hedge_after: start the next-ranked model too when the first has no token by then.
+        on_stream_failure: ``"continue"`` (default: the next model finishes an answer
+            whose stream failed) or ``"raise"`` (:class:`StreamInterruptedError`).
         client_kwargs: extra ``ChatOpenAI`` arguments for every model the router builds.
         llm: the chat model of the ``llm``/``hybrid`` classifier.
         temperature: sampling temperature of the models the router builds.
@@ -78,6 +86,11 @@ class RunnableRouter(BaseChatModel):
     preference: str = "balanced"
     models: list[str] | None = None
     timeout: float | None = None
+    first_token_timeout: float | None = None
+    idle_timeout: float | None = None
+    total_timeout: float | None = None
+    hedge_after: float | None = None
+    on_stream_failure: str = "continue"
     client_kwargs: dict[str, Any] | None = None
     llm: BaseChatModel | None = None
     temperature: float | None = None
@@ -121,6 +134,11 @@ class RunnableRouter(BaseChatModel):
             models=self.models,
             timeout=self.timeout,
             client_kwargs={**built, **(self.client_kwargs or {})},
+            first_token_timeout=self.first_token_timeout,
+            idle_timeout=self.idle_timeout,
+            total_timeout=self.total_timeout,
+            hedge_after=self.hedge_after,
+            on_stream_failure=self.on_stream_failure,
         ).compile(name="lg-router")
 
     # -- identity ---------------------------------------------------------------------
