@@ -198,19 +198,14 @@ class CallModel:
         """Sync execution: worker threads, abandoned at the time model's limits."""
         call = self._prepare(state, config, runtime)
         try:
+            self._check_total(call)
             if call.streams:
                 race = self._race(call)
                 drive_sync(race)
                 return self._finish(state, call, _race_results(race))
-            model = self._model(self.model_id, call)
-            messages = continuation_messages(
-                call.messages, call.prefix, prefill=self.catalog[self.model_id].prefill
-            )
-            answer = run_with_deadline(
-                lambda: model.invoke(messages, _child(config, self.model_id)),
-                self._call_deadline(call),
-                self.model_id,
-            )
+            model, messages = self._whole_request(call)
+            child = _child(config, self.model_id)
+            answer = run_with_deadline(lambda: model.invoke(messages, child), call.times.call, self.model_id)
         except Exception as exc:
             return self._finish(state, call, [self._failure(call, exc)])
         return self._finish(state, call, [self._whole(call, answer)])
@@ -221,27 +216,27 @@ class CallModel:
         """Async execution: the call is cancelled at the time model's limits."""
         call = self._prepare(state, config, runtime)
         try:
+            self._check_total(call)
             if call.streams:
                 race = self._race(call)
                 await drive_async(race)
                 return self._finish(state, call, _race_results(race))
-            model = self._model(self.model_id, call)
-            messages = continuation_messages(
-                call.messages, call.prefix, prefill=self.catalog[self.model_id].prefill
-            )
-            answer = await await_with_deadline(
-                model.ainvoke(messages, _child(config, self.model_id)),
-                self._call_deadline(call),
-                self.model_id,
-            )
+            model, messages = self._whole_request(call)
+            coro = model.ainvoke(messages, _child(config, self.model_id))
+            answer = await await_with_deadline(coro, call.times.call, self.model_id)
         except Exception as exc:
             return self._finish(state, call, [self._failure(call, exc)])
         return self._finish(state, call, [self._whole(call, answer)])
 
-    def _call_deadline(self, call: _Call) -> float:
+    def _check_total(self, call: _Call) -> None:
         if call.times.remaining == 0:
             raise DeadlineExceeded(call.options.total_timeout or 0.0, "the request's total_timeout")
-        return call.times.call
+
+    def _whole_request(self, call: _Call) -> tuple[Any, list[BaseMessage]]:
+        prefill = self.catalog[self.model_id].prefill
+        return self._model(self.model_id, call), continuation_messages(
+            call.messages, call.prefix, prefill=prefill
+        )
 
     def _whole(self, call: _Call, answer: Any) -> _Result:
         if not isinstance(answer, AIMessage):
