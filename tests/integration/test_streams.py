@@ -224,3 +224,29 @@ def test_total_timeout_caps_the_request_across_attempts(fault_server: FaultServe
     assert outcomes == ["timeout"] * len(outcomes) and len(outcomes) >= 2
     assert result.attempts[1].seconds < 0.5  # the second got only what was left
     assert "total_timeout" in (result.attempts[-1].error or "")
+
+
+@pytest.mark.parametrize("target", ["graph", "runnable"])
+async def test_astream_events_carry_one_continued_answer(fault_server: FaultServer, target: str) -> None:
+    first, second = ranked()[:2]
+    fault_server.script(first, Behavior(kind="stall_stream", cut_after=3, text=LONG))
+    fault_server.script(second, Behavior(text=LONG, resume=True))
+    async with httpx.AsyncClient() as client:
+        options = {"idle_timeout": 0.3, "timeout": 5, "client_kwargs": {"http_async_client": client}}
+        if target == "graph":
+            runnable: Any = create_router(catalog(fault_server), **options).compile()
+            inputs: Any = {"messages": [("user", TASK)]}
+        else:
+            runnable, inputs = RunnableRouter(catalog(fault_server), **options), TASK
+        events = [e async for e in runnable.astream_events(inputs, version="v2")]
+    streamed = [e for e in events if e["event"] == "on_chat_model_stream"]
+    if target == "runnable":  # one chat-model run: the router's
+        assert {e["name"] for e in streamed} == {"RunnableRouter"}
+    else:  # the node's runs, one per model, tagged with the model
+        tags = [
+            next(t for t in e["tags"] if t.startswith("route:"))
+            for e in streamed
+            if e["data"]["chunk"].content
+        ]
+        assert tags == [f"route:{first}"] * 3 + [f"route:{second}"] * 5
+    assert "".join(str(e["data"]["chunk"].content) for e in streamed) == LONG
