@@ -70,7 +70,8 @@ def exhausted(state: RouterState) -> dict[str, Any]:
     if last.streamed and not last.retryable:
         reason = (
             f"model '{last.model_id}' failed after it had started streaming "
-            f"({last.error_type}: {last.error}); on_stream_failure='raise' keeps it from continuing"
+            f"({last.error_type}: {last.error}); the answer was not continued on another model "
+            "(on_stream_failure='raise', or an error of the request itself)"
         )
         raise StreamInterruptedError(reason, attempts, decision)
     if any(a.streamed for a in attempts):

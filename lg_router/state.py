@@ -194,5 +194,5 @@ class RunOptions:
             idle_timeout=seconds["idle_timeout"],
             total_timeout=seconds["total_timeout"],
             hedge_after=seconds["hedge_after"],
-            on_stream_failure=on_stream_failure,
+            on_stream_failure=on_stream_failure,  # type: ignore[arg-type]  # checked above
         )

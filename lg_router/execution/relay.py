@@ -45,7 +45,7 @@ def split_consumers(config: RunnableConfig) -> tuple[RunnableConfig, RunnableCon
     the stream consumers; the relay gets only those (``None`` when there are none)."""
     callbacks = config.get("callbacks")
     manager = callbacks if isinstance(callbacks, BaseCallbackManager) else None
-    handlers = list(manager.handlers if manager else (callbacks or []))  # type: ignore[union-attr]
+    handlers: list[Any] = list(manager.handlers) if manager else list(callbacks or [])  # type: ignore[arg-type]
     if not any(is_stream_consumer(h) for h in handlers):
         return config, None
     if manager is not None:
