@@ -99,9 +99,9 @@ class ModelSpec(BaseModel):
     pricing: Pricing = Pricing()
     quality: int = Field(default=3, ge=1, le=5)
     speed: int = Field(default=3, ge=1, le=5)
-    timeout: float | None = Field(default=None, gt=0)
-    first_token_timeout: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    idle_timeout: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    timeout: float | None = Field(default=None, gt=0, le=86_400, allow_inf_nan=False, strict=True)
+    first_token_timeout: float | None = Field(default=None, gt=0, le=86_400, allow_inf_nan=False, strict=True)
+    idle_timeout: float | None = Field(default=None, gt=0, le=86_400, allow_inf_nan=False, strict=True)
     prefill: bool = False
     tier: str | None = None
 
@@ -136,9 +136,13 @@ class ModelCatalog(BaseModel):
     base_url: str | None = None
     api_key_env: str | None = None
     default_model: str | None = None
-    default_timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
-    default_first_token_timeout: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    default_idle_timeout: float = Field(default=DEFAULT_IDLE_TIMEOUT, gt=0, allow_inf_nan=False)
+    default_timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0, le=86_400, allow_inf_nan=False, strict=True)
+    default_first_token_timeout: float | None = Field(
+        default=None, gt=0, le=86_400, allow_inf_nan=False, strict=True
+    )
+    default_idle_timeout: float = Field(
+        default=DEFAULT_IDLE_TIMEOUT, gt=0, le=86_400, allow_inf_nan=False, strict=True
+    )
     default_max_output_tokens: int = Field(default=1024, gt=0)
     models: tuple[ModelSpec, ...] = Field(min_length=1)
 

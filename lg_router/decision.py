@@ -101,6 +101,9 @@ class Attempt(BaseModel):
     context_overflow: bool = False
     usage: dict[str, int] | None = None
     cost: float | None = None
+    # The failure class (lg_router.execution.errors.FailureKind) and the provider's Retry-After.
+    failure: str | None = None
+    retry_after: float | None = None
     first_token_seconds: float | None = None
     continued_at: int | None = None
 

@@ -10,12 +10,11 @@ async, is produced in one place: :meth:`CallModel._attempt`.
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.exceptions import ContextOverflowError, ModelError
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.runnables import RunnableConfig
@@ -23,7 +22,6 @@ from langgraph.runtime import Runtime
 
 from lg_router.catalog import ModelCatalog
 from lg_router.decision import Attempt
-from lg_router.errors import LgRouterError
 from lg_router.execution.continuation import continuation_messages, prefix_of, segments, whole_answer
 from lg_router.execution.deadline import (
     AttemptTimes,
@@ -32,12 +30,14 @@ from lg_router.execution.deadline import (
     await_with_deadline,
     run_with_deadline,
 )
+from lg_router.execution.errors import describe_error
 from lg_router.execution.relay import Relay, split_consumers
+from lg_router.execution.retry import check_answer, remaining_seconds
 from lg_router.execution.stream import Source, StreamRace, drive_async, drive_sync
+from lg_router.health.gate import report
+from lg_router.health.store import Health
 from lg_router.models import ModelProvider
 from lg_router.state import RouterState, RunOptions
-
-_RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
 
 
 def _child(config: RunnableConfig, model_id: str) -> RunnableConfig:
@@ -55,25 +55,6 @@ def _openai_client_model(model: Any) -> bool:
     """Whether ``model`` is a langchain-openai chat model (takes a per-request ``timeout``)."""
     fields = getattr(type(model), "model_fields", {})
     return "request_timeout" in fields and "openai_api_base" in fields
-
-
-def describe_error(exc: BaseException) -> tuple[str, bool, str]:
-    """``(outcome, retryable, message)`` of a failed call, provider-neutral."""
-    message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-    if isinstance(exc, DeadlineExceeded | asyncio.TimeoutError | TimeoutError):
-        return "timeout", True, message
-    if isinstance(exc, LgRouterError):
-        return "error", False, message
-    if isinstance(exc, ModelError):
-        timeout = "Timeout" in type(exc).__name__
-        return ("timeout" if timeout else "error"), bool(exc.is_retryable), message
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int):
-        return "error", status in _RETRYABLE_STATUS, message
-    if "Timeout" in type(exc).__name__:
-        return "timeout", True, message
-    # Unknown failures (malformed bodies, dropped connections) are the provider's.
-    return "error", True, message
 
 
 @dataclass
@@ -125,7 +106,9 @@ class CallModel:
         timeout: float | None = None,
         first_token_timeout: float | None = None,
         idle_timeout: float | None = None,
+        health: Health | None = None,
     ) -> None:
+        self.health = health
         self.model_id = model_id
         self.provider = provider
         self.catalog = catalog
@@ -141,6 +124,12 @@ class CallModel:
         options = RunOptions.resolve(config, runtime.context if runtime else None, defaults=self.defaults)
         attempts = state.get("attempts") or []
         times = attempt_times(options, self.catalog, self.model_id, self.times, attempts)
+        # a retry of the same model (after a short Retry-After) gets what is left of it
+        times = dataclasses.replace(
+            times,
+            timeout=remaining_seconds(state, self.model_id, times.timeout),
+            first_token=remaining_seconds(state, self.model_id, times.first_token),
+        )
         hedge_id = None
         decision = state.get("decision")
         if options.hedge_after is not None and not attempts and decision is not None:
@@ -164,6 +153,8 @@ class CallModel:
             model = model.bind_tools(list(call.options.tools), tool_choice=call.options.tool_choice)
         if call.options.stop:
             model = model.bind(stop=list(call.options.stop))
+        if call.options.model_kwargs:
+            model = model.bind(**call.options.model_kwargs)
         if _openai_client_model(built):
             # The request's own timeout: a sync call abandoned at its deadline (its worker
             # thread and connection) then ends right after it, not at the client's timeout.
@@ -189,7 +180,12 @@ class CallModel:
         sources = [self._source(0, self.model_id, call)]
         if call.hedge_id is not None:
             sources.append(self._source(1, call.hedge_id, call))
-        return StreamRace(call.times, sources, hedge_after=call.options.hedge_after)
+        return StreamRace(
+            call.times,
+            sources,
+            hedge_after=call.options.hedge_after,
+            check=lambda answer: check_answer(answer, call.options),
+        )
 
     # -- running ----------------------------------------------------------------------------
     def invoke(
@@ -205,7 +201,11 @@ class CallModel:
                 return self._finish(state, call, _race_results(race))
             model, messages = self._whole_request(call)
             child = _child(config, self.model_id)
-            answer = run_with_deadline(lambda: model.invoke(messages, child), call.times.call, self.model_id)
+
+            def whole() -> Any:
+                return check_answer(model.invoke(messages, child), call.options)
+
+            answer = run_with_deadline(whole, call.times.call, self.model_id)
         except Exception as exc:
             return self._finish(state, call, [self._failure(call, exc)])
         return self._finish(state, call, [self._whole(call, answer)])
@@ -223,7 +223,9 @@ class CallModel:
                 return self._finish(state, call, _race_results(race))
             model, messages = self._whole_request(call)
             coro = model.ainvoke(messages, _child(config, self.model_id))
-            answer = await await_with_deadline(coro, call.times.call, self.model_id)
+            answer = check_answer(
+                await await_with_deadline(coro, call.times.call, self.model_id), call.options
+            )
         except Exception as exc:
             return self._finish(state, call, [self._failure(call, exc)])
         return self._finish(state, call, [self._whole(call, answer)])
@@ -249,7 +251,13 @@ class CallModel:
 
     # -- recording --------------------------------------------------------------------------
     def _attempt(self, result: _Result, call: _Call) -> Attempt:
-        """The one place a finished attempt (ok, failed, hedged) becomes an :class:`Attempt`."""
+        """The one place a finished attempt (ok, failed, hedged) becomes an :class:`Attempt`,
+        sync or async, and is reported to health."""
+        attempt = self._make_attempt(result, call)
+        report(self.health, attempt)
+        return attempt
+
+    def _make_attempt(self, result: _Result, call: _Call) -> Attempt:
         pricing = self.catalog[result.model_id].pricing
         usage: dict[str, int] | None = None
         if result.answer is not None and result.answer.usage_metadata:
@@ -281,20 +289,11 @@ class CallModel:
             return Attempt(
                 outcome="hedged", error="cancelled: the other model's first token came first", **common
             )
-        exc = result.error or RuntimeError("unknown failure")
-        outcome, retryable, message = describe_error(exc)
+        fields = describe_error(result.error or RuntimeError("unknown failure"))  # raises a bug of ours
         streamed = bool(result.shown)
         if streamed and call.options.on_stream_failure == "raise":
-            retryable = False
-        return Attempt(
-            outcome=outcome,  # type: ignore[arg-type]
-            error_type=type(exc).__name__,
-            error=message,
-            retryable=retryable,
-            streamed=streamed,
-            context_overflow=isinstance(exc, ContextOverflowError),
-            **common,
-        )
+            fields["retryable"] = False
+        return Attempt(streamed=streamed, **fields, **common)
 
     def _finish(self, state: RouterState, call: _Call, results: list[_Result]) -> dict[str, Any]:
         new = [self._attempt(r, call) for r in results]

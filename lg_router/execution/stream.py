@@ -16,6 +16,7 @@ import contextvars
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -91,7 +92,15 @@ class Step:
 class StreamRace:
     """The attempt's streams and the rules of the time model (see the module docstring)."""
 
-    def __init__(self, times: AttemptTimes, sources: list[Source], *, hedge_after: float | None) -> None:
+    def __init__(
+        self,
+        times: AttemptTimes,
+        sources: list[Source],
+        *,
+        hedge_after: float | None,
+        check: Callable[[AIMessage], Any] | None = None,
+    ) -> None:
+        self.check = check
         self.times = times
         self.sources = sources
         self.hedge_after = hedge_after if len(sources) > 1 else None
@@ -189,6 +198,12 @@ class StreamRace:
             err = StreamCutError(f"{source.model_id}: the stream ended without a finish reason (truncated)")
             self._fail(source, err, now)
             return
+        if self.check is not None:
+            try:
+                self.check(source.message())  # e.g. the structured-output tool call parses
+            except Exception as exc:
+                self._fail(source, exc, now)
+                return
         if self.winner is None:
             self._win(source, step)
         source.outcome = "ok"
