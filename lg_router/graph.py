@@ -82,6 +82,11 @@ def create_router(
     max_retry_wait: float = 2.0,
     retry_budget: RetryBudget | float | None = 0.2,
     health: str | Health | None = "memory",
+    first_token_timeout: float | None = None,
+    idle_timeout: float | None = None,
+    total_timeout: float | None = None,
+    hedge_after: float | None = None,
+    on_stream_failure: str = "continue",
 ) -> StateGraph[RouterState, RouterContext, RouterInput, RouterOutput]:
     """Build the router graph (uncompiled, so the caller picks checkpointer and store).
 
@@ -95,7 +100,7 @@ def create_router(
         preference: default preference; a run may override it through
             ``configurable``/context.
         models: default candidate pool (catalog ids).
-        timeout: default seconds per attempt for models without their own timeout.
+        timeout: default seconds for a non-streamed answer, for models without their own.
         client_kwargs: extra ``ChatOpenAI`` arguments for every built model.
         retries: retries of the same model after a 429/503 whose ``Retry-After`` is at
             most ``max_retry_wait`` seconds and fits in its deadline (default 1).
@@ -106,6 +111,15 @@ def create_router(
             :class:`RetryBudgetExceededError`.
         health: live model health (breakers, measured latency): ``"memory"`` (default,
             this router's own store), ``None`` (off), a Redis URL or a ``Health`` store.
+        first_token_timeout: default seconds a streamed call may take to its first
+            content or tool-call chunk (default: the timeout).
+        idle_timeout: default longest gap between two streamed chunks (default: the
+            catalog's ``default_idle_timeout``, 30 s); a producing stream is never cut.
+        total_timeout: cap in seconds for a request across all its attempts.
+        hedge_after: start the next-ranked model too when the first-ranked one has no
+            first token after this many seconds; the first to produce a token wins.
+        on_stream_failure: ``"continue"`` (the next model finishes an answer whose stream
+            failed) or ``"raise"`` (:class:`StreamInterruptedError`).
 
     Returns:
         A ``StateGraph`` with input ``{"messages"}`` and output
@@ -123,8 +137,12 @@ def create_router(
         "models": list(models) if models else None,
         "retries": retries,
         "max_retry_wait": max_retry_wait,
+        "total_timeout": total_timeout,
+        "hedge_after": hedge_after,
+        "on_stream_failure": on_stream_failure,
     }
-    RunOptions.build(**defaults)  # validate at build time
+    stream_times = {"first_token_timeout": first_token_timeout, "idle_timeout": idle_timeout}
+    RunOptions.build(**defaults, **stream_times)  # validate at build time
     budget = resolve_budget(retry_budget)
     if models:
         cat.subset(list(models))  # unknown ids fail here, naming them
@@ -147,7 +165,13 @@ def create_router(
     # fallback dispatch one to each model: the edge count grows linearly with the catalog.
     for model_id in cat.ids:
         call = CallModel(
-            model_id, provider=provider, catalog=cat, defaults=defaults, timeout=timeout, health=store
+            model_id,
+            provider=provider,
+            catalog=cat,
+            defaults=defaults,
+            timeout=timeout,
+            health=store,
+            **stream_times,
         )
         name = node_name(model_id)
         builder.add_node(name, RunnableCallable(call.invoke, call.ainvoke, name=name, trace=False))

@@ -324,9 +324,10 @@ def _compiled(
 
 
 def _report_failure(attempt: Any) -> None:
+    then = "continuing the answer on" if attempt.streamed else "trying"
     err.print(
         f"[{attempt.model_id}] {attempt.outcome} after {attempt.seconds:.2f}s"
-        f" ({attempt.error_type}: {attempt.error}) - trying the next ranked model",
+        f" ({attempt.error_type}: {attempt.error}) - {then} the next ranked model",
         style="yellow",
         markup=False,
     )
