@@ -79,8 +79,11 @@ def stall(quick: bool, idle: float = 0.3) -> list[Row]:
             }
         )
         messages = [HumanMessage(SHORT_TASK)]
-        router = RunnableRouter(catalog, idle_timeout=idle)
-        graph = create_router(catalog, idle_timeout=idle).compile()
+        # Health and the retry budget off: every round stalls the first model on purpose
+        # (with health on, its breaker opens after a few rounds and it is skipped).
+        off: dict[str, Any] = {"health": None, "retry_budget": None}
+        router = RunnableRouter(catalog, idle_timeout=idle, **off)
+        graph = create_router(catalog, idle_timeout=idle, **off).compile()
         direct = clients.direct_model(url, second)
         loop = asyncio.new_event_loop()
 
@@ -211,8 +214,9 @@ def hedge(quick: bool, hedge_after: float = 0.1) -> list[Row]:
             }
         )
         messages = [HumanMessage(SHORT_TASK)]
-        plain = RunnableRouter(catalog)
-        hedged = RunnableRouter(catalog, hedge_after=hedge_after)
+        off: dict[str, Any] = {"health": None, "retry_budget": None}  # measure the hedge alone
+        plain = RunnableRouter(catalog, **off)
+        hedged = RunnableRouter(catalog, hedge_after=hedge_after, **off)
         direct = clients.direct_model(url, first)
 
         async def consume(stream: Any) -> None:
