@@ -11,6 +11,7 @@ from langchain_core.language_models import BaseChatModel
 
 from lg_router.catalog import ModelCatalog
 from lg_router.errors import MissingAPIKeyError
+from lg_router.redaction import redacting
 
 # Local servers (llama.cpp, vLLM) accept any key; the SDK insists on one being set.
 NO_KEY_PLACEHOLDER = "not-needed"
@@ -84,4 +85,4 @@ class ModelProvider:
         if spec.max_output_tokens is not None:
             kwargs["max_tokens"] = spec.max_output_tokens
         kwargs.update(self.client_kwargs)
-        return ChatOpenAI(**kwargs)
+        return redacting(ChatOpenAI)(**kwargs)  # registers its key; scrubs it from failures

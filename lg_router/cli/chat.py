@@ -13,6 +13,7 @@ from lg_router.cli.render import summary_line
 from lg_router.cli.stream import stream_turn
 from lg_router.decision import Attempt, RoutingDecision
 from lg_router.errors import LgRouterError
+from lg_router.redaction import redact
 
 EXIT_WORDS = frozenset({"exit", "quit", ":q"})
 PROMPT = "you> "
@@ -76,7 +77,7 @@ def repl(graph: Any, catalog: ModelCatalog, *, out: Console, err: Console) -> No
             out.print("\n[answer interrupted; not kept in the conversation]", markup=False)
             continue
         except LgRouterError as exc:
-            err.print(f"error: {exc}", markup=False)
+            err.print(f"error: {redact(str(exc))}", markup=False)
             continue
         history = [*messages, AIMessage(content=turn.answer.content)]
         out.print(

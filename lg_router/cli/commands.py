@@ -24,6 +24,7 @@ from lg_router.cli.env import load_catalog
 from lg_router.cli.input import build_task, parse_models, read_task
 from lg_router.cli.render import catalog_table, decision_json, print_decision, summary_line
 from lg_router.errors import InvalidOptionError, LgRouterError, RoutingError
+from lg_router.redaction import redact
 
 try:  # recent typer vendors click; older typer uses click itself
     from typer._click import exceptions as click
@@ -315,16 +316,17 @@ def _print_json(data: Any) -> None:
 
 def _fail(message: str, code: int, exc: BaseException | None = None) -> NoReturn:
     if exc is not None and _debug["on"]:
-        traceback.print_exception(exc, file=sys.stderr)
-    err.print(f"{PROG}: error: {message}", markup=False, soft_wrap=True)
+        sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+    err.print(f"{PROG}: error: {redact(message)}", markup=False, soft_wrap=True)
     sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of printing tracebacks."""
     command = typer.main.get_command(app)
+    args = _take_debug(sys.argv[1:] if argv is None else list(argv))
     try:
-        result = command.main(args=argv, prog_name=PROG, standalone_mode=False)
+        result = command.main(args=args, prog_name=PROG, standalone_mode=False)
     except click.UsageError as exc:
         if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
             out.print(exc.ctx.get_help(), markup=False, highlight=False)
@@ -352,6 +354,15 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug or an unexpected provider failure: still one line
         _fail(f"{type(exc).__name__}: {_one_line(exc)} (run with --debug for details)", 1, exc)
     return result if isinstance(result, int) else 0
+
+
+def _take_debug(args: list[str]) -> list[str]:
+    """``args`` without ``--debug``, which is accepted anywhere before a ``--``."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" in args[:end]:
+        _debug["on"] = True
+        return [a for a in args[:end] if a != "--debug"] + args[end:]
+    return args
 
 
 def _one_line(exc: BaseException) -> str:

@@ -17,6 +17,7 @@ from lg_router.decision import Attempt
 from lg_router.errors import LgRouterError
 from lg_router.execution.deadline import DeadlineExceeded, await_with_deadline, run_with_deadline
 from lg_router.models import ModelProvider
+from lg_router.redaction import redact
 from lg_router.state import RouterState, RunOptions
 
 _RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
@@ -81,7 +82,7 @@ def _openai_client_model(model: Any) -> bool:
 
 def describe_error(exc: BaseException) -> tuple[str, bool, str]:
     """``(outcome, retryable, message)`` of a failed call, provider-neutral."""
-    message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+    message = redact(str(exc)).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
     if isinstance(exc, DeadlineExceeded | asyncio.TimeoutError | TimeoutError):
         return "timeout", True, message
     if isinstance(exc, LgRouterError):

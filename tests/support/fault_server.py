@@ -41,6 +41,9 @@ Behaviours (``Behavior.kind``), as seen on the wire:
     streaming: ``cut_after`` tokens, then an SSE event ``data: {"error": {...}}`` (what
     OpenAI sends for mid-stream failures), then the stream ends.  Non-streaming: same as
     ``error``.
+``echo_auth``
+    401 whose error message quotes the request's ``Authorization`` header (what some
+    gateways do: "Incorrect API key provided: Bearer sk-..."), to test redaction.
 ``proxy``
     forward to the upstream server given as ``FaultServer(upstream=...)`` (default
     behaviour when an upstream is configured).
@@ -98,6 +101,7 @@ KINDS = frozenset(
         "stall_stream",
         "stream_error",
         "proxy",
+        "echo_auth",
     }
 )
 
@@ -1004,6 +1008,10 @@ class FaultServer:
             return self._error_response(record.status, behavior)
         if kind == "proxy":
             return await self._proxy(request, body, model, record)
+        if kind == "echo_auth":  # a provider that quotes the credentials it rejected
+            record.status = 401
+            header = request.headers.get("Authorization", "")
+            return self._error_response(401, message=f"Incorrect API key provided: {header}")
 
         reply = self._plan(body, behavior, model)
         cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
