@@ -7,6 +7,8 @@ connection; the API key's env var is only read when a model is first called
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -37,6 +39,12 @@ DEFAULT_TIMEOUT = 60.0
 # A catalog of a few thousand models fits in well under 1 MB of YAML; anything larger is
 # almost certainly the wrong file, and parsing it would stall every router built from it.
 MAX_CATALOG_BYTES = 1024 * 1024
+
+# The environment a catalog named by a string (or left out) is resolved with.
+CATALOG_ENV = "LG_ROUTER_CATALOG"
+BASE_URL_ENV = "LG_ROUTER_BASE_URL"
+API_KEY_ENV_ENV = "LG_ROUTER_API_KEY_ENV"
+DEFAULT_CATALOG = "oxlo"
 
 
 class Pricing(BaseModel):
@@ -270,9 +278,7 @@ class ModelCatalog(BaseModel):
         if name not in names:
             msg = f"unknown catalog preset '{name}'; choose one of {names} or give a YAML file"
             raise CatalogError(msg)
-        ref = resources.files("lg_router") / "presets" / f"{name}.yaml"
-        data = load_yaml(ref.read_text(encoding="utf-8"))
-        return cls.from_dict(data, source=f"preset '{name}'")
+        return _preset(name)
 
     @classmethod
     def load(cls, name_or_path: str | Path) -> ModelCatalog:
@@ -280,6 +286,44 @@ class ModelCatalog(BaseModel):
         if isinstance(name_or_path, str) and name_or_path in preset_names():
             return cls.preset(name_or_path)
         return cls.from_yaml(name_or_path)
+
+
+def resolve_catalog(
+    catalog: ModelCatalog | str | Path | None = None,
+    *,
+    base_url: str | None = None,
+    api_key_env: str | None = None,
+) -> ModelCatalog:
+    """The catalog every entry point uses: one rule, explicit arguments first.
+
+    * A :class:`ModelCatalog` is used exactly as given (its endpoints included), unless
+      ``base_url`` is passed.
+    * A preset name or YAML path is loaded; ``None`` reads ``LG_ROUTER_CATALOG``
+      (default ``oxlo``).
+    * The endpoint is ``base_url``, else ``LG_ROUTER_BASE_URL``, else the catalog's own.
+      Its key env var is ``api_key_env``, else ``LG_ROUTER_API_KEY_ENV``, else none: a
+      provider's key is never sent to another endpoint (see :meth:`ModelCatalog.with_endpoint`).
+
+    Raises:
+        CatalogError: unknown preset, unreadable or invalid file.
+    """
+    if isinstance(catalog, ModelCatalog):
+        cat = catalog
+    else:
+        cat = ModelCatalog.load(catalog or os.environ.get(CATALOG_ENV) or DEFAULT_CATALOG)
+        base_url = base_url or os.environ.get(BASE_URL_ENV)
+        api_key_env = api_key_env or os.environ.get(API_KEY_ENV_ENV)
+    if base_url:
+        cat = cat.with_endpoint(base_url, api_key_env=api_key_env or None)
+    return cat
+
+
+@functools.lru_cache(maxsize=8)
+def _preset(name: str) -> ModelCatalog:
+    """A built-in catalog, parsed once per process (catalogs are frozen values)."""
+    ref = resources.files("lg_router") / "presets" / f"{name}.yaml"
+    data = load_yaml(ref.read_text(encoding="utf-8"))
+    return ModelCatalog.from_dict(data, source=f"preset '{name}'")
 
 
 def preset_names() -> list[str]:

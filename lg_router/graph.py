@@ -11,13 +11,13 @@ from langgraph._internal._runnable import RunnableCallable
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from lg_router.catalog import ModelCatalog
+from lg_router.catalog import ModelCatalog, resolve_catalog
 from lg_router.classifiers import Classifier
 from lg_router.decision import Attempt, RoutingDecision
 from lg_router.errors import RoutingError, StreamInterruptedError
 from lg_router.execution import CallModel
 from lg_router.models import ModelProvider
-from lg_router.routing import Decider, default_catalog, resolve_classifier
+from lg_router.routing import Decider, resolve_classifier
 from lg_router.state import RouterContext, RouterInput, RouterOutput, RouterState, RunOptions
 
 CLASSIFY = "classify"
@@ -140,12 +140,7 @@ def create_router(
         A ``StateGraph`` with input ``{"messages"}`` and output
         ``{"messages", "decision", "attempts"}``.
     """
-    if catalog is None or (isinstance(catalog, str) and catalog in ("oxlo", "tiers")):
-        cat = default_catalog(catalog or "oxlo")
-    elif isinstance(catalog, ModelCatalog):
-        cat = catalog
-    else:
-        cat = ModelCatalog.load(catalog)
+    cat = resolve_catalog(catalog)  # a name or None follows LG_ROUTER_* (README: Providers)
     defaults: dict[str, Any] = {"preference": preference, "models": list(models) if models else None}
     RunOptions.build(**defaults)  # validate at build time
     if models:

@@ -24,13 +24,28 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from lg_router.catalog import ModelCatalog, preset_names
+from lg_router.catalog import (
+    API_KEY_ENV_ENV,
+    BASE_URL_ENV,
+    CATALOG_ENV,
+    DEFAULT_CATALOG,
+    ModelCatalog,
+    preset_names,
+    resolve_catalog,
+)
 from lg_router.errors import CatalogError, MissingAPIKeyError
 
-CATALOG_ENV = "LG_ROUTER_CATALOG"
-BASE_URL_ENV = "LG_ROUTER_BASE_URL"
-API_KEY_ENV_ENV = "LG_ROUTER_API_KEY_ENV"
-DEFAULT_CATALOG = "oxlo"
+__all__ = [
+    "API_KEY_ENV_ENV",
+    "BASE_URL_ENV",
+    "CATALOG_ENV",
+    "DEFAULT_CATALOG",
+    "Setup",
+    "is_loopback",
+    "load_catalog",
+    "missing_key",
+    "setup",
+]
 
 Mode = Literal["local", "provider", "offline"]
 
@@ -65,6 +80,10 @@ def load_catalog(
 ) -> ModelCatalog:
     """The catalog named by the argument or ``LG_ROUTER_CATALOG``, endpoint applied.
 
+    The same rule as :func:`lg_router.catalog.resolve_catalog` (which the library's
+    entry points use), with a friendlier message for a name that is neither a preset
+    nor a file.
+
     Args:
         name_or_path: a preset name or YAML path; ``None`` reads ``LG_ROUTER_CATALOG``
             (default ``oxlo``).
@@ -81,12 +100,8 @@ def load_catalog(
     if name not in preset_names() and not Path(name).expanduser().exists():
         msg = f"unknown catalog '{name}': not a preset ({', '.join(preset_names())}) and no such file"
         raise CatalogError(msg)
-    catalog = ModelCatalog.load(Path(name).expanduser() if name not in preset_names() else name)
-    url = base_url or os.environ.get(BASE_URL_ENV)
-    if url:
-        env = api_key_env or os.environ.get(API_KEY_ENV_ENV) or None
-        catalog = catalog.with_endpoint(url, api_key_env=env)
-    return catalog
+    source = name if name in preset_names() else Path(name).expanduser()
+    return resolve_catalog(source, base_url=base_url, api_key_env=api_key_env)
 
 
 def is_loopback(url: str) -> bool:
