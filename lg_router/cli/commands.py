@@ -22,7 +22,7 @@ from rich.console import Console
 
 from lg_router.cli.env import load_catalog
 from lg_router.cli.input import build_task, parse_models, read_task
-from lg_router.cli.render import catalog_table, decision_json, print_decision, summary_line
+from lg_router.cli.render import catalog_table, decision_json, print_decision, summary_line, what_next
 from lg_router.errors import InvalidOptionError, LgRouterError, RoutingError
 from lg_router.redaction import redact
 
@@ -55,7 +55,7 @@ class _App(typer.Typer):
     """The Typer app whose call runs :func:`main` (one-line errors, exit codes)."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        sys.exit(main())
+        exit_with(main())
 
 
 app = _App(
@@ -190,13 +190,18 @@ def run(
     cat = load_catalog(catalog, base_url=base_url, api_key_env=api_key_env)
     pool = parse_models(models)
     graph = _compiled(cat, classifier, preference, pool, timeout)
-    check_keys(cat, pool)
+
+    def decided(decision: Any, seconds: float) -> None:
+        check_keys(cat, decision.model_ids)  # names the model the task was routed to
+        if not json_output:
+            print_decision(err, decision, seconds=seconds)
+
     sink = open(os.devnull, "w") if json_output else sys.stdout  # noqa: SIM115
     try:
         turn = stream_turn(
             graph,
             messages,
-            on_decision=None if json_output else lambda d, s: print_decision(err, d, seconds=s),
+            on_decision=decided,
             on_failure=None if json_output else _report_failure,
             out=sink,
         )
@@ -300,10 +305,10 @@ def _compiled(
     ).compile()
 
 
-def _report_failure(attempt: Any) -> None:
+def _report_failure(attempt: Any, next_model: str | None) -> None:
     err.print(
         f"[{attempt.model_id}] {attempt.outcome} after {attempt.seconds:.2f}s"
-        f" ({attempt.error_type}: {attempt.error}) - trying the next ranked model",
+        f" ({attempt.error_type}: {redact(str(attempt.error))}) - {what_next(attempt, next_model)}",
         style="yellow",
         markup=False,
     )
@@ -354,6 +359,20 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug or an unexpected provider failure: still one line
         _fail(f"{type(exc).__name__}: {_one_line(exc)} (run with --debug for details)", 1, exc)
     return result if isinstance(result, int) else 0
+
+
+def exit_with(code: int) -> NoReturn:
+    """Exit with ``code``, without waiting for a model that a Ctrl-C abandoned.
+
+    Such a model's call ends only at its attempt's deadline, and Python would wait for
+    it before exiting; its answer is discarded anyway.
+    """
+    stream = sys.modules.get("lg_router.cli.stream")
+    if stream is not None and stream.abandoned_turns():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def _take_debug(args: list[str]) -> list[str]:
