@@ -11,7 +11,7 @@ from langgraph._internal._runnable import RunnableCallable
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from lg_router.catalog import ModelCatalog
+from lg_router.catalog import ModelCatalog, resolve_catalog
 from lg_router.classifiers import Classifier
 from lg_router.decision import RoutingDecision
 from lg_router.errors import CatalogError
@@ -27,7 +27,7 @@ from lg_router.execution.fallback import (
 from lg_router.execution.retry import RetryBudget, resolve_budget
 from lg_router.health import Health, resolve_health
 from lg_router.models import ModelProvider
-from lg_router.routing import Decider, default_catalog, resolve_classifier
+from lg_router.routing import Decider, resolve_classifier
 from lg_router.state import RouterContext, RouterInput, RouterOutput, RouterState, RunOptions, check_seconds
 
 CLASSIFY = "classify"
@@ -125,12 +125,7 @@ def create_router(
         A ``StateGraph`` with input ``{"messages"}`` and output
         ``{"messages", "decision", "attempts"}``.
     """
-    if catalog is None or (isinstance(catalog, str) and catalog in ("oxlo", "tiers")):
-        cat = default_catalog(catalog or "oxlo")
-    elif isinstance(catalog, ModelCatalog):
-        cat = catalog
-    else:
-        cat = ModelCatalog.load(catalog)
+    cat = resolve_catalog(catalog)  # a name or None follows LG_ROUTER_* (README: Providers)
     check_seconds("timeout", timeout)
     defaults: dict[str, Any] = {
         "preference": preference,

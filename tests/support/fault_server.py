@@ -46,6 +46,9 @@ Behaviours (``Behavior.kind``), as seen on the wire:
     closed) without the finishing chunk and without ``[DONE]``: what a proxy that drops
     a stream's tail sends; the openai SDK ends such a stream quietly.  Non-streaming:
     same as ``cut_stream``.
+``echo_auth``
+    401 whose error message quotes the request's ``Authorization`` header (what some
+    gateways do: "Incorrect API key provided: Bearer sk-..."), to test redaction.
 ``proxy``
     forward to the upstream server given as ``FaultServer(upstream=...)`` (default
     behaviour when an upstream is configured).
@@ -107,6 +110,7 @@ KINDS = frozenset(
         "stream_error",
         "unfinished_stream",
         "proxy",
+        "echo_auth",
     }
 )
 
@@ -1037,6 +1041,10 @@ class FaultServer:
             return self._error_response(record.status, behavior)
         if kind == "proxy":
             return await self._proxy(request, body, model, record)
+        if kind == "echo_auth":  # a provider that quotes the credentials it rejected
+            record.status = 401
+            header = request.headers.get("Authorization", "")
+            return self._error_response(401, message=f"Incorrect API key provided: {header}")
 
         reply = self._plan(body, behavior, model)
         cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
