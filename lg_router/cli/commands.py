@@ -163,6 +163,21 @@ def route(
     print_decision(out, decision, seconds=seconds)
 
 
+def _seconds(value: float | None) -> float | None:
+    """``--timeout``: a finite number of seconds > 0 (exit 2 otherwise)."""
+    from lg_router.state import check_seconds
+
+    try:
+        return check_seconds("--timeout", value)
+    except InvalidOptionError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+TimeoutOpt = Annotated[
+    float | None, typer.Option("--timeout", callback=_seconds, help="Seconds per model attempt.")
+]
+
+
 @app.command()
 def run(
     task: TaskArg = None,
@@ -174,9 +189,7 @@ def run(
     classifier: ClassifierOpt = ClassifierName.rules,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
-    timeout: Annotated[
-        float | None, typer.Option("--timeout", min=0.001, help="Seconds per model attempt.")
-    ] = None,
+    timeout: TimeoutOpt = None,
     json_output: JsonOpt = False,
     health: HealthOpt = None,
 ) -> None:
@@ -227,9 +240,7 @@ def chat(
     classifier: ClassifierOpt = ClassifierName.rules,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
-    timeout: Annotated[
-        float | None, typer.Option("--timeout", min=0.001, help="Seconds per model attempt.")
-    ] = None,
+    timeout: TimeoutOpt = None,
     health: HealthOpt = None,
 ) -> None:
     """Chat in the terminal; every turn is routed and shows which model answered.
@@ -369,3 +380,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _one_line(exc: BaseException) -> str:
     return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+
+
+# Commands in their own modules register themselves on ``app`` when imported.
+from lg_router.cli import eval as _eval  # noqa: E402, F401
+from lg_router.cli import report as _report  # noqa: E402, F401
+from lg_router.cli import serve as _serve  # noqa: E402, F401
