@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from lg_router.redaction import redact
+
 if TYPE_CHECKING:
     from lg_router.decision import Attempt, RoutingDecision
 
@@ -44,15 +46,6 @@ class NoFeasibleModelError(LgRouterError, ValueError):
         super().__init__(msg)
 
 
-class MissingAPIKeyError(LgRouterError, RuntimeError):
-    """The env var that holds a model's API key is not set (raised at first call)."""
-
-    def __init__(self, model_id: str, env_var: str) -> None:
-        self.model_id = model_id
-        self.env_var = env_var
-        super().__init__(f"model '{model_id}' needs an API key: set the environment variable {env_var}")
-
-
 class RoutingError(LgRouterError, RuntimeError):
     """Every ranked model that could be tried failed (or a failure could not be retried).
 
@@ -76,12 +69,55 @@ class RoutingError(LgRouterError, RuntimeError):
                 f"  {i}. {a.model_id}: {a.outcome} {a.error_type or ''} after {a.seconds:.2f}s"
                 f"{': ' + a.error if a.error else ''}"
             )
-        super().__init__("\n".join(lines))
+        super().__init__(redact("\n".join(lines)))  # a provider may quote the key back
 
 
 class StreamInterruptedError(RoutingError):
-    """The chosen model failed after it had started streaming tokens.
+    """A streamed answer could not be finished after tokens had reached the caller.
 
-    The router does not fail over once tokens have reached the caller, because the
-    answer would be stitched from two models; the partial answer is not returned.
+    By default the next ranked model continues a stream that failed mid-way; this is
+    raised with ``on_stream_failure="raise"``, or when no ranked model could finish it.
+    The attempts say what was streamed (``streamed``) and who took over (``continued_at``).
+    """
+
+
+class MissingAPIKeyError(RoutingError):
+    """The env var that holds a model's API key is not set (raised at first call).
+
+    Raised by the router when the model the task was routed to has no key and no other
+    ranked model is served from another endpoint or with another key; ``attempts`` and
+    ``decision`` then say what was tried.
+
+    Attributes:
+        model_id: the model whose key is missing.
+        env_var: the environment variable to set.
+    """
+
+    def __init__(
+        self,
+        model_id: str,
+        env_var: str,
+        attempts: Sequence[Attempt] = (),
+        decision: RoutingDecision | None = None,
+    ) -> None:
+        self.model_id = model_id
+        self.env_var = env_var
+        super().__init__(
+            f"model '{model_id}' needs an API key: set the environment variable {env_var}", attempts, decision
+        )
+
+
+class StructuredOutputError(RoutingError):
+    """No ranked model answered with a valid call of the structured-output schema.
+
+    Each model that answered without the forced tool call, or with arguments that do
+    not match the schema, is an attempt; ``attempts`` lists them.
+    """
+
+
+class RetryBudgetExceededError(RoutingError):
+    """A fallback or retry was refused because the router's retry budget is spent.
+
+    Under overload, fallbacks would multiply the load sent upstream; the budget allows
+    extra attempts up to a fraction of the recent first attempts (``retry_budget``).
     """

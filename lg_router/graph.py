@@ -11,82 +11,40 @@ from langgraph._internal._runnable import RunnableCallable
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from lg_router.catalog import ModelCatalog
+from lg_router.catalog import ModelCatalog, resolve_catalog
 from lg_router.classifiers import Classifier
-from lg_router.decision import Attempt, RoutingDecision
-from lg_router.errors import RoutingError, StreamInterruptedError
+from lg_router.decision import RoutingDecision
+from lg_router.errors import CatalogError
 from lg_router.execution import CallModel
+from lg_router.execution.fallback import (
+    EXHAUSTED,
+    FALLBACK,
+    Fallback,
+    after_call,
+    exhausted_node,
+    node_name,
+)
+from lg_router.execution.retry import RetryBudget, resolve_budget
+from lg_router.health import Health, resolve_health
 from lg_router.models import ModelProvider
-from lg_router.routing import Decider, default_catalog, resolve_classifier
-from lg_router.state import RouterContext, RouterInput, RouterOutput, RouterState, RunOptions
+from lg_router.routing import Decider, resolve_classifier
+from lg_router.state import RouterContext, RouterInput, RouterOutput, RouterState, RunOptions, check_seconds
 
 CLASSIFY = "classify"
-EXHAUSTED = "exhausted"
-
-
-def node_name(model_id: str) -> str:
-    """The execution node of a model (``call <id>``; ':' is reserved by LangGraph)."""
-    return f"call {model_id}"
-
-
-def _current_attempts(state: RouterState) -> list[Attempt]:
-    return list(state.get("attempts") or [])
-
-
-def next_step(state: RouterState, catalog: ModelCatalog) -> str:
-    """Where to go after an execution node: done, the next ranked model, or exhausted.
-
-    Falls back (without re-classifying) on a timeout or a retryable error; on context
-    overflow only to a model with a larger window; never after tokens were streamed.
-    """
-    attempts = _current_attempts(state)
-    last = attempts[-1]
-    if last.outcome == "ok":
-        return END
-    decision = state["decision"]
-    if decision is None or last.streamed:
-        return EXHAUSTED
-    tried = {a.model_id for a in attempts}
-    for model_id in decision.model_ids:
-        if model_id in tried:
-            continue
-        if last.context_overflow:
-            window = catalog[model_id].context_window
-            if window is not None and window > (catalog[last.model_id].context_window or 0):
-                return node_name(model_id)
-            continue
-        if last.retryable:
-            return node_name(model_id)
-    return EXHAUSTED
-
-
-def exhausted(state: RouterState) -> dict[str, Any]:
-    """Terminal node: raise a :class:`RoutingError` listing every attempt."""
-    attempts = _current_attempts(state)
-    decision = state.get("decision")
-    last = attempts[-1]
-    if last.streamed:
-        reason = (
-            f"model '{last.model_id}' failed after it had started streaming "
-            f"({last.error_type}: {last.error}); the router does not fail over mid-stream"
-        )
-        raise StreamInterruptedError(reason, attempts, decision)
-    if not last.retryable and not last.context_overflow:
-        reason = (
-            f"model '{last.model_id}' failed with a non-retryable error ({last.error_type}); "
-            "fix the request or the configuration, the router does not hide it by falling back"
-        )
-    else:
-        reason = f"every ranked model failed ({len(attempts)} attempt(s))"
-    raise RoutingError(reason, attempts, decision)
 
 
 class Classify:
     """The classify node: decides the ranking once per run and starts a fresh attempt list."""
 
-    def __init__(self, decider: Decider, defaults: dict[str, Any]) -> None:
+    def __init__(self, decider: Decider, defaults: dict[str, Any], budget: RetryBudget | None = None) -> None:
         self.decider = decider
         self.defaults = defaults
+        self.budget = budget
+
+    def _started(self, decision: RoutingDecision) -> dict[str, Any]:
+        if self.budget is not None:
+            self.budget.record_first()
+        return {"decision": decision, "attempts": None}
 
     def _options(self, config: RunnableConfig, runtime: Runtime[Any] | None) -> RunOptions:
         return RunOptions.resolve(config, runtime.context if runtime else None, defaults=self.defaults)
@@ -95,13 +53,13 @@ class Classify:
         self, state: RouterState, config: RunnableConfig, runtime: Runtime[Any] | None = None
     ) -> dict[str, Any]:
         decision = self.decider.decide(state["messages"], self._options(config, runtime), config)
-        return {"decision": decision, "attempts": None}
+        return self._started(decision)
 
     async def ainvoke(
         self, state: RouterState, config: RunnableConfig, runtime: Runtime[Any] | None = None
     ) -> dict[str, Any]:
         decision = await self.decider.adecide(state["messages"], self._options(config, runtime), config)
-        return {"decision": decision, "attempts": None}
+        return self._started(decision)
 
 
 def first_choice(state: RouterState) -> str:
@@ -120,6 +78,15 @@ def create_router(
     models: Sequence[str] | None = None,
     timeout: float | None = None,
     client_kwargs: Mapping[str, Any] | None = None,
+    retries: int = 1,
+    max_retry_wait: float = 2.0,
+    retry_budget: RetryBudget | float | None = 0.2,
+    health: str | Health | None = "memory",
+    first_token_timeout: float | None = None,
+    idle_timeout: float | None = None,
+    total_timeout: float | None = None,
+    hedge_after: float | None = None,
+    on_stream_failure: str = "continue",
 ) -> StateGraph[RouterState, RouterContext, RouterInput, RouterOutput]:
     """Build the router graph (uncompiled, so the caller picks checkpointer and store).
 
@@ -133,45 +100,95 @@ def create_router(
         preference: default preference; a run may override it through
             ``configurable``/context.
         models: default candidate pool (catalog ids).
-        timeout: default seconds per attempt for models without their own timeout.
+        timeout: default seconds for a non-streamed answer, for models without their own.
         client_kwargs: extra ``ChatOpenAI`` arguments for every built model.
+        retries: retries of the same model after a 429/503 whose ``Retry-After`` is at
+            most ``max_retry_wait`` seconds and fits in its deadline (default 1).
+        max_retry_wait: the longest ``Retry-After`` waited for (default 2 s).
+        retry_budget: fallbacks and retries may not exceed this fraction of the recent
+            first attempts (default 0.2), or a :class:`RetryBudget` (shared between
+            routers), or ``None`` for no budget. Over budget, a run fails fast with
+            :class:`RetryBudgetExceededError`.
+        health: live model health (breakers, measured latency): ``"memory"`` (default,
+            this router's own store), ``None`` (off), a Redis URL or a ``Health`` store.
+        first_token_timeout: default seconds a streamed call may take to its first
+            content or tool-call chunk (default: the timeout).
+        idle_timeout: default longest gap between two streamed chunks (default: the
+            catalog's ``default_idle_timeout``, 30 s); a producing stream is never cut.
+        total_timeout: cap in seconds for a request across all its attempts.
+        hedge_after: start the next-ranked model too when the first-ranked one has no
+            first token after this many seconds; the first to produce a token wins.
+        on_stream_failure: ``"continue"`` (the next model finishes an answer whose stream
+            failed) or ``"raise"`` (:class:`StreamInterruptedError`).
 
     Returns:
         A ``StateGraph`` with input ``{"messages"}`` and output
         ``{"messages", "decision", "attempts"}``.
     """
-    if catalog is None or (isinstance(catalog, str) and catalog in ("oxlo", "tiers")):
-        cat = default_catalog(catalog or "oxlo")
-    elif isinstance(catalog, ModelCatalog):
-        cat = catalog
-    else:
-        cat = ModelCatalog.load(catalog)
-    defaults: dict[str, Any] = {"preference": preference, "models": list(models) if models else None}
-    RunOptions.build(**defaults)  # validate at build time
+    cat = resolve_catalog(catalog)  # a name or None follows LG_ROUTER_* (README: Providers)
+    check_seconds("timeout", timeout)
+    defaults: dict[str, Any] = {
+        "preference": preference,
+        "models": list(models) if models else None,
+        "retries": retries,
+        "max_retry_wait": max_retry_wait,
+        "total_timeout": total_timeout,
+        "hedge_after": hedge_after,
+        "on_stream_failure": on_stream_failure,
+    }
+    stream_times = {"first_token_timeout": first_token_timeout, "idle_timeout": idle_timeout}
+    RunOptions.build(**defaults, **stream_times)  # validate at build time
+    budget = resolve_budget(retry_budget)
     if models:
         cat.subset(list(models))  # unknown ids fail here, naming them
     provider = ModelProvider(cat, overrides=chat_models, client_kwargs=client_kwargs)
-    decider = Decider(cat, resolve_classifier(classifier, catalog=cat, provider=provider, llm=llm))
+    provider.prepare()  # heavy imports now, never inside an attempt's deadline
+    store = resolve_health(health)
+    decider = Decider(cat, resolve_classifier(classifier, catalog=cat, provider=provider, llm=llm), store)
 
     builder = StateGraph(
         RouterState, context_schema=RouterContext, input_schema=RouterInput, output_schema=RouterOutput
     )
-    classify = Classify(decider, defaults)
+    classify = Classify(decider, defaults, budget)
     builder.add_node(
         CLASSIFY, RunnableCallable(classify.invoke, classify.ainvoke, name=CLASSIFY, trace=False)
     )
-    call_nodes = [node_name(m) for m in cat.ids]
+    call_nodes = _call_nodes(cat)
     builder.add_edge(START, CLASSIFY)
     builder.add_conditional_edges(CLASSIFY, _edge(first_choice), call_nodes)
+    # Every execution node has two edges (answer -> END, failure -> fallback) and the
+    # fallback dispatch one to each model: the edge count grows linearly with the catalog.
     for model_id in cat.ids:
-        call = CallModel(model_id, provider=provider, catalog=cat, defaults=defaults, timeout=timeout)
+        call = CallModel(
+            model_id,
+            provider=provider,
+            catalog=cat,
+            defaults=defaults,
+            timeout=timeout,
+            health=store,
+            **stream_times,
+        )
         name = node_name(model_id)
         builder.add_node(name, RunnableCallable(call.invoke, call.ainvoke, name=name, trace=False))
-        others = [n for n in call_nodes if n != name]
-        builder.add_conditional_edges(name, _edge(_after(cat)), [*others, EXHAUSTED, END])
-    builder.add_node(EXHAUSTED, exhausted)
+        builder.add_conditional_edges(name, _edge(after_call), {"answer": END, "timeout or error": FALLBACK})
+    fallback = Fallback(cat, defaults, timeout=timeout, budget=budget)
+    builder.add_node(
+        FALLBACK,
+        RunnableCallable(fallback.invoke, fallback.ainvoke, name=FALLBACK, trace=False),
+        destinations={**dict.fromkeys(call_nodes, "next ranked / retry"), EXHAUSTED: "none left"},
+    )
+    builder.add_node(EXHAUSTED, exhausted_node(cat))
     builder.add_edge(EXHAUSTED, END)
     return builder
+
+
+def _call_nodes(catalog: ModelCatalog) -> list[str]:
+    names = [node_name(m) for m in catalog.ids]
+    if len(set(names)) != len(names):
+        clash = sorted({n for n in names if names.count(n) > 1})
+        msg = f"catalog ids {clash} differ only in ':' / '|' and look-alike characters; rename one"
+        raise CatalogError(msg)
+    return names
 
 
 def _edge(choose: Callable[[RouterState], str]) -> RunnableCallable:
@@ -185,10 +202,3 @@ def _edge(choose: Callable[[RouterState], str]) -> RunnableCallable:
         return choose(state)
 
     return RunnableCallable(choose, achoose, name=getattr(choose, "__name__", "edge"), trace=False)
-
-
-def _after(catalog: ModelCatalog) -> Callable[[RouterState], str]:
-    def after_call(state: RouterState) -> str:
-        return next_step(state, catalog)
-
-    return after_call

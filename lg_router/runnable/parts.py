@@ -17,8 +17,8 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
 from lg_router.catalog import ModelCatalog
+from lg_router.catalog import resolve_catalog as catalog_from
 from lg_router.errors import InvalidOptionError, NoFeasibleModelError
-from lg_router.routing import default_catalog
 from lg_router.state import OPTION_KEYS
 
 # configurable keys LangChain and LangGraph put there themselves.
@@ -122,20 +122,20 @@ def structured_output(
     tool = structured_tool(schema, strict)
     name = tool["function"]["name"]
     require(router._catalog, router.models, "tools", "json")
-    model = router.bind(
-        tools=[tool],
-        tool_choice=name,
-        needs_json=True,
-        ls_structured_output_format={"kwargs": {"method": method, "strict": strict}, "schema": tool},
-    )
     parser = structured_parser(schema, name)
-    return with_raw(model, parser) if include_raw else model | parser
+    bound: dict[str, Any] = {
+        "tools": [tool],
+        "tool_choice": name,
+        "needs_json": True,
+        "ls_structured_output_format": {"kwargs": {"method": method, "strict": strict}, "schema": tool},
+    }
+    if include_raw:  # LangChain's semantics: the raw answer and the parsing error, no raise
+        return with_raw(router.bind(**bound), parser)
+    # An answer the parser rejects (no tool call, arguments off the schema) is a failed
+    # attempt: the router falls back, and raises StructuredOutputError when all fail.
+    return router.bind(**bound, answer_parser=parser) | parser
 
 
 def resolve_catalog(catalog: Any) -> ModelCatalog:
-    """A catalog from an instance, a preset name, a YAML path or ``None`` (``oxlo``)."""
-    if isinstance(catalog, ModelCatalog):
-        return catalog
-    if catalog is None or catalog in ("oxlo", "tiers"):
-        return default_catalog(catalog or "oxlo")
-    return ModelCatalog.load(catalog)
+    """A catalog from an instance, a preset name, a YAML path or ``None`` (the env's rule)."""
+    return catalog_from(catalog)
