@@ -169,7 +169,7 @@ def route(
         task: a string, or a list of messages (LangChain messages or OpenAI-style dicts,
             image parts allowed).
         catalog: a :class:`ModelCatalog`, a preset name or a YAML path (default ``oxlo``).
-        classifier: ``"rules"`` (default, offline), ``"llm"``, ``"hybrid"`` or an instance.
+        classifier: ``"learned"`` (default, offline), ``"rules"``, ``"llm"``, ``"hybrid"`` or an instance.
         preference: ``balanced``, ``quality``, ``speed`` or ``cost``.
         models: candidate pool (catalog ids); ``None`` means the whole catalog.
 

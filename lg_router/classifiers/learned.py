@@ -1,8 +1,7 @@
 """The learned classifier: the rules' signals plus trained weights, offline, pure Python.
 
 It reads the task the way :mod:`lg_router.classifiers.rules` does (hard evidence such as
-images and long inputs decides outright, and so do specific cues the rules are sure of);
-otherwise a logistic regression over the rules' scores and hashed n-grams
+images and long inputs decides outright); then a logistic regression over the rules' scores and hashed n-grams
 (:mod:`lg_router.classifiers.features`) names the *task* (coding, reasoning, general
 writing, simple). The language is decided apart from the
 task and becomes a requirement of the ranking, not a category of its own, except for
@@ -24,20 +23,19 @@ from langchain_core.runnables import RunnableConfig
 from lg_router.catalog import ModelSpec
 from lg_router.classifiers.base import Classifier
 from lg_router.classifiers.features import vector
-from lg_router.classifiers.rules import NO_SIGNAL, hard_category, rules_task, with_language
+from lg_router.classifiers.rules import hard_category, rules_task, with_language
 from lg_router.classifiers.signals import LONG_CONTEXT_TOKENS, detect
 from lg_router.decision import RoutingDecision
 from lg_router.policy import rank
 from lg_router.task import TaskView
 
 TASKS = ("coding", "reasoning", "general", "simple")
-# The rules decide when their evidence is specific and this sure (chosen on the dev set:
-# the rules are precise on strong cues such as code fences, tracebacks and formulas, the
-# trained model better where they see nothing or little).
-RULES_SURE = 0.5
 # "simple" sends a task to the cheapest tier: only when the model is this sure; a doubt
 # between simple and general goes to the general model, which can take both.
 SIMPLE_SURE = 0.7
+# Coding and reasoning with no rule evidence at all ("Tell me a joke": 'tell' is common in
+# shell tasks) must be this sure, else the rules' own pick takes the task.
+UNSEEN_SURE = 0.7
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "learned-v1.json"
 
 
@@ -96,17 +94,21 @@ class LearnedClassifier(Classifier):
         hard = hard_category(sig)
         if hard:
             return hard[0], hard[1], hard[2], sig.language
-        ruled, rules_confidence, rules_evidence = rules_task(sig)
-        if ruled in TASKS and rules_evidence != NO_SIGNAL and rules_confidence >= RULES_SURE:
-            task, confidence, evidence = ruled, rules_confidence, f"rules: {rules_evidence}"
-        else:
-            probs, pushes = self.task_scores(view.text, sig)
-            task = max(probs, key=lambda t: probs[t])
-            if task == "simple" and probs["simple"] < SIMPLE_SURE:
-                task = "general"
-            cues = ", ".join(f"{_describe(n)} {v:+.2f}" for v, n in pushes)
-            confidence = round(min(0.99, probs[task]), 3)
-            evidence = f"learned: {task} p={probs[task]:.2f}" + (f" ({cues})" if cues else "")
+        probs, pushes = self.task_scores(view.text, sig)
+        task = max(probs, key=lambda t: probs[t])
+        if task == "simple" and probs["simple"] < SIMPLE_SURE:
+            task = "general"
+        elif (
+            task in ("coding", "reasoning")
+            and not sig.language  # the rules' cues are English: silence means little elsewhere
+            and not sig.scores.get(task)
+            and probs[task] < UNSEEN_SURE
+        ):
+            ruled = rules_task(sig)[0]  # what the rules see instead ("general" when nothing)
+            task = ruled if ruled in TASKS else "general"
+        cues = ", ".join(f"{_describe(n)} {v:+.2f}" for v, n in pushes)
+        confidence = round(min(0.99, probs[task]), 3)
+        evidence = f"learned: {task} p={probs[task]:.2f}" + (f" ({cues})" if cues else "")
         category, why = with_language(task, sig)
         if why:
             evidence = f"{evidence}; {why}"

@@ -48,6 +48,7 @@ class Preference(str, Enum):
 class ClassifierName(str, Enum):
     """Built-in classifiers."""
 
+    learned = "learned"
     rules = "rules"
     llm = "llm"
     hybrid = "hybrid"
@@ -94,7 +95,8 @@ ModelsOpt = Annotated[
     str | None, typer.Option("--models", "-m", help="Candidate pool: comma-separated catalog ids.")
 ]
 ClassifierOpt = Annotated[
-    ClassifierName, typer.Option("--classifier", help="rules (offline), llm or hybrid.")
+    ClassifierName,
+    typer.Option("--classifier", help="learned (offline, default), rules (offline), llm or hybrid."),
 ]
 TaskArg = Annotated[
     str | None, typer.Argument(help="The task text, or '-' to read it from stdin.", show_default=False)
@@ -132,7 +134,7 @@ def route(
     catalog: CatalogOpt = None,
     preference: PrefOpt = Preference.balanced,
     models: ModelsOpt = None,
-    classifier: ClassifierOpt = ClassifierName.rules,
+    classifier: ClassifierOpt = ClassifierName.learned,
     json_output: JsonOpt = False,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
@@ -143,7 +145,7 @@ def route(
     text = read_task(task, file)
     routed = build_task(text, image)
     cat = load_catalog(catalog, base_url=base_url, api_key_env=api_key_env)
-    if classifier is not ClassifierName.rules:
+    if classifier in (ClassifierName.llm, ClassifierName.hybrid):
         # The user asked for the LLM to decide: say which key is missing rather than
         # letting the rules decide in its place.
         from lg_router.cli.stream import check_keys
@@ -187,7 +189,7 @@ def run(
     catalog: CatalogOpt = None,
     preference: PrefOpt = Preference.balanced,
     models: ModelsOpt = None,
-    classifier: ClassifierOpt = ClassifierName.rules,
+    classifier: ClassifierOpt = ClassifierName.learned,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
     timeout: TimeoutOpt = None,
@@ -243,7 +245,7 @@ def chat(
     catalog: CatalogOpt = None,
     preference: PrefOpt = Preference.balanced,
     models: ModelsOpt = None,
-    classifier: ClassifierOpt = ClassifierName.rules,
+    classifier: ClassifierOpt = ClassifierName.learned,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
     timeout: TimeoutOpt = None,

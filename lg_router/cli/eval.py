@@ -106,7 +106,7 @@ def eval_cmd(
     if judge is not None:
         _judge(rows, cat, judge, classifier, preference, pool, sample, seed, max_tokens, timeout, json_output)
         return
-    if classifier is not ClassifierName.rules:
+    if classifier in (ClassifierName.llm, ClassifierName.hybrid):
         from lg_router.cli.stream import check_keys
 
         check_keys(cat, [cat.fallback_default])

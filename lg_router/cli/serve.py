@@ -53,7 +53,7 @@ def serve(
     catalog: CatalogOpt = None,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
-    classifier: ClassifierOpt = ClassifierName.rules,
+    classifier: ClassifierOpt = ClassifierName.learned,
     preference: PrefOpt = Preference.balanced,
     health: Annotated[
         str | None, typer.Option("--health", help="Model health store: 'memory' or a redis:// URL (shared).")

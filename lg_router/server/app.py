@@ -225,7 +225,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(
     catalog: ModelCatalog | str | None = None,
     *,
-    classifier: str | Classifier | None = "rules",
+    classifier: str | Classifier | None = None,
     preference: str = "balanced",
     health: Any = None,
     cache: Any = None,
@@ -241,7 +241,7 @@ def create_app(
 
     Args:
         catalog: a :class:`ModelCatalog`, a preset name or a YAML path (default ``oxlo``).
-        classifier: ``"rules"``, ``"llm"``, ``"hybrid"`` or a classifier instance.
+        classifier: ``"learned"`` (default), ``"rules"``, ``"llm"``, ``"hybrid"`` or an instance.
         preference: the default preference (a request's ``model_routing_config`` wins).
         health: passed to ``create_router(health=...)`` (``"memory"``, a Redis URL, an
             instance); ``None`` leaves the router's default.
@@ -309,7 +309,7 @@ def app_from_env() -> Starlette:
     )
     return create_app(
         catalog,
-        classifier=options.get("classifier", "rules"),
+        classifier=options.get("classifier"),
         preference=options.get("preference", "balanced"),
         health=options.get("health"),
         cache=options.get("cache"),
