@@ -8,6 +8,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 from langgraph._internal._runnable import RunnableCallable
+from langgraph.cache.base import BaseCache
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
@@ -16,6 +17,8 @@ from lg_router.classifiers import Classifier
 from lg_router.decision import Attempt, RoutingDecision
 from lg_router.errors import RoutingError, StreamInterruptedError
 from lg_router.execution import CallModel
+from lg_router.memory import Budget, DecisionCache, RouterMemory, SemanticCache, Sticky
+from lg_router.memory.cache import as_decision_cache
 from lg_router.models import ModelProvider
 from lg_router.routing import Decider, default_catalog, resolve_classifier
 from lg_router.state import RouterContext, RouterInput, RouterOutput, RouterState, RunOptions
@@ -94,13 +97,15 @@ class Classify:
     def invoke(
         self, state: RouterState, config: RunnableConfig, runtime: Runtime[Any] | None = None
     ) -> dict[str, Any]:
-        decision = self.decider.decide(state["messages"], self._options(config, runtime), config)
+        options = self._options(config, runtime)
+        decision = self.decider.decide(state["messages"], options, config, spent=state.get("spend"))
         return {"decision": decision, "attempts": None}
 
     async def ainvoke(
         self, state: RouterState, config: RunnableConfig, runtime: Runtime[Any] | None = None
     ) -> dict[str, Any]:
-        decision = await self.decider.adecide(state["messages"], self._options(config, runtime), config)
+        options = self._options(config, runtime)
+        decision = await self.decider.adecide(state["messages"], options, config, spent=state.get("spend"))
         return {"decision": decision, "attempts": None}
 
 
@@ -120,6 +125,10 @@ def create_router(
     models: Sequence[str] | None = None,
     timeout: float | None = None,
     client_kwargs: Mapping[str, Any] | None = None,
+    decision_cache: DecisionCache | BaseCache[Any] | bool | None = True,
+    semantic_cache: SemanticCache | None = None,
+    sticky: Sticky = "escalate",
+    budget: Budget | float | Mapping[str, Any] | None = None,
 ) -> StateGraph[RouterState, RouterContext, RouterInput, RouterOutput]:
     """Build the router graph (uncompiled, so the caller picks checkpointer and store).
 
@@ -135,6 +144,14 @@ def create_router(
         models: default candidate pool (catalog ids).
         timeout: default seconds per attempt for models without their own timeout.
         client_kwargs: extra ``ChatOpenAI`` arguments for every built model.
+        decision_cache: the exact decision cache: ``True`` (default) a bounded in-memory
+            one, a LangGraph cache backend (``RedisCache(redis.Redis(...))`` to share it
+            between replicas) or a :class:`DecisionCache`; ``False``/``None`` disables it.
+            It is the classify node's own, so no ``compile(cache=...)`` is needed.
+        semantic_cache: opt-in :class:`SemanticCache` (an embedding and a threshold).
+        sticky: default thread stickiness: ``"escalate"``, ``"pin"`` or ``"off"``.
+        budget: default budget: a :class:`Budget`, a number (money per thread, in the
+            catalog's currency) or a mapping of ``Budget`` fields.
 
     Returns:
         A ``StateGraph`` with input ``{"messages"}`` and output
@@ -146,12 +163,21 @@ def create_router(
         cat = catalog
     else:
         cat = ModelCatalog.load(catalog)
-    defaults: dict[str, Any] = {"preference": preference, "models": list(models) if models else None}
+    defaults: dict[str, Any] = {
+        "preference": preference,
+        "models": list(models) if models else None,
+        "sticky": sticky,
+        "budget": budget,
+    }
     RunOptions.build(**defaults)  # validate at build time
     if models:
         cat.subset(list(models))  # unknown ids fail here, naming them
     provider = ModelProvider(cat, overrides=chat_models, client_kwargs=client_kwargs)
-    decider = Decider(cat, resolve_classifier(classifier, catalog=cat, provider=provider, llm=llm))
+    chosen = resolve_classifier(classifier, catalog=cat, provider=provider, llm=llm)
+    memory = RouterMemory(
+        cat, type(chosen).__name__, cache=as_decision_cache(decision_cache), semantic=semantic_cache
+    )
+    decider = Decider(cat, chosen, memory)
 
     builder = StateGraph(
         RouterState, context_schema=RouterContext, input_schema=RouterInput, output_schema=RouterOutput

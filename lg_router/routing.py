@@ -13,6 +13,7 @@ from lg_router.catalog import ModelCatalog
 from lg_router.classifiers import Classifier, HybridClassifier, LLMClassifier, RulesClassifier
 from lg_router.decision import RoutingDecision
 from lg_router.errors import InvalidOptionError
+from lg_router.memory import RouterMemory, Spend
 from lg_router.models import ModelProvider
 from lg_router.policy import Feasible, check_preference, enforce, feasible
 from lg_router.state import RunOptions
@@ -58,17 +59,30 @@ def resolve_classifier(
 
 
 class Decider:
-    """Everything needed to decide a route; shared by the graph, ``route()`` and the CLI."""
+    """Everything needed to decide a route; shared by the graph, ``route()`` and the CLI.
 
-    def __init__(self, catalog: ModelCatalog, classifier: Classifier) -> None:
+    ``memory`` (budget, decision caches, thread stickiness) is optional: without it
+    every call is classified from scratch with no budget.
+    """
+
+    def __init__(
+        self, catalog: ModelCatalog, classifier: Classifier, memory: RouterMemory | None = None
+    ) -> None:
         self.catalog = catalog
         self.classifier = classifier
+        self.memory = memory or RouterMemory(catalog, type(classifier).__name__)
 
-    def prepare(self, task: Any, options: RunOptions) -> tuple[TaskView, Feasible]:
-        """The task view and the feasible pool (raises typed errors for bad input)."""
+    def prepare(
+        self, task: Any, options: RunOptions, spent: Spend | None = None
+    ) -> tuple[TaskView, Feasible]:
+        """The task view and the feasible pool (raises typed errors for bad input).
+
+        The pool is what the hard constraints and the budget leave (``spent``: the
+        thread's spend so far, from graph state).
+        """
         task_view = view(task, tools=list(options.tools) or None, needs_json=options.needs_json)
         pool = feasible(self.catalog, task_view, pool=options.models, output_tokens=options.max_tokens)
-        return task_view, pool
+        return task_view, self.memory.afford(pool, task_view, options, spent)
 
     def _finish(
         self, decision: RoutingDecision, task_view: TaskView, pool: Feasible, options: RunOptions
@@ -85,31 +99,51 @@ class Decider:
         ids = [m.id for m in pool.models]
         return self.catalog.fallback_default if self.catalog.fallback_default in ids else ids[0]
 
-    def decide(self, task: Any, options: RunOptions, config: RunnableConfig | None = None) -> RoutingDecision:
-        """Route ``task`` (sync)."""
-        task_view, pool = self.prepare(task, options)
-        decision = self.classifier.classify(
-            task_view,
-            pool.models,
-            preference=options.preference,
-            default_id=self._default_id(pool),
-            config=config,
-        )
-        return self._finish(decision, task_view, pool, options)
+    def decide(
+        self,
+        task: Any,
+        options: RunOptions,
+        config: RunnableConfig | None = None,
+        *,
+        spent: Spend | None = None,
+    ) -> RoutingDecision:
+        """Route ``task`` (sync): budget, cached decision or classifier, policy, stickiness."""
+        task_view, pool = self.prepare(task, options, spent)
+        recall = self.memory.recall(task_view, pool, options)
+        decision = recall.decision
+        if decision is None:
+            decision = self.classifier.classify(
+                task_view,
+                pool.models,
+                preference=options.preference,
+                default_id=self._default_id(pool),
+                config=config,
+            )
+            self.memory.remember(recall, decision)
+        return self.memory.settle(self._finish(decision, task_view, pool, options), task_view, pool, options)
 
     async def adecide(
-        self, task: Any, options: RunOptions, config: RunnableConfig | None = None
+        self,
+        task: Any,
+        options: RunOptions,
+        config: RunnableConfig | None = None,
+        *,
+        spent: Spend | None = None,
     ) -> RoutingDecision:
         """Route ``task`` (async)."""
-        task_view, pool = self.prepare(task, options)
-        decision = await self.classifier.aclassify(
-            task_view,
-            pool.models,
-            preference=options.preference,
-            default_id=self._default_id(pool),
-            config=config,
-        )
-        return self._finish(decision, task_view, pool, options)
+        task_view, pool = self.prepare(task, options, spent)
+        recall = await self.memory.arecall(task_view, pool, options)
+        decision = recall.decision
+        if decision is None:
+            decision = await self.classifier.aclassify(
+                task_view,
+                pool.models,
+                preference=options.preference,
+                default_id=self._default_id(pool),
+                config=config,
+            )
+            await self.memory.aremember(recall, decision)
+        return self.memory.settle(self._finish(decision, task_view, pool, options), task_view, pool, options)
 
 
 def _decider(catalog: ModelCatalog | str | None, classifier: str | Classifier | None) -> Decider:

@@ -13,6 +13,8 @@ from typing_extensions import TypedDict
 
 from lg_router.decision import Attempt, RoutingDecision
 from lg_router.errors import InvalidOptionError
+from lg_router.memory.budget import Budget, Spend, add_spend
+from lg_router.memory.sticky import check_sticky
 from lg_router.policy import check_preference
 
 
@@ -35,17 +37,21 @@ class RouterOutput(TypedDict):
     messages: Annotated[list[AnyMessage], add_messages]
     decision: RoutingDecision | None
     attempts: list[Attempt]
+    spend: Spend
 
 
 class RouterState(TypedDict):
     """The router's whole state.
 
-    ``attempts`` appends: each execution node adds the attempt it made.
+    ``attempts`` appends: each execution node adds the attempt it made. ``spend`` is
+    the running spend of the thread (tokens and cost per currency; see
+    :mod:`lg_router.memory.budget`), kept across runs by a checkpointer.
     """
 
     messages: Annotated[list[AnyMessage], add_messages]
     decision: RoutingDecision | None
     attempts: Annotated[list[Attempt], add_attempts]
+    spend: Annotated[Spend, add_spend]
 
 
 @dataclass
@@ -74,6 +80,8 @@ OPTION_KEYS = (
     "tool_choice",
     "needs_json",
     "stop",
+    "budget",
+    "sticky",
 )
 
 
@@ -96,6 +104,8 @@ class RunOptions:
     tool_choice: Any = None
     needs_json: bool = False
     stop: tuple[str, ...] = ()
+    budget: Budget | None = None
+    sticky: str = "escalate"
 
     @classmethod
     def resolve(
@@ -137,4 +147,6 @@ class RunOptions:
             tool_choice=values.get("tool_choice"),
             needs_json=bool(values.get("needs_json", False)),
             stop=_stop_tuple(values.get("stop")),
+            budget=Budget.parse(values.get("budget")),
+            sticky=check_sticky(values.get("sticky") or "escalate"),
         )

@@ -16,6 +16,7 @@ from lg_router.catalog import ModelCatalog
 from lg_router.decision import Attempt
 from lg_router.errors import LgRouterError
 from lg_router.execution.deadline import DeadlineExceeded, await_with_deadline, run_with_deadline
+from lg_router.memory.budget import attempt_cost, spend_of
 from lg_router.models import ModelProvider
 from lg_router.state import RouterState, RunOptions
 
@@ -149,13 +150,10 @@ class CallModel:
         if not isinstance(answer, AIMessage):
             answer = AIMessage(content=str(getattr(answer, "content", answer)))
         usage = dict(answer.usage_metadata) if answer.usage_metadata else None
-        cost = None
-        if usage:
-            pricing = self.catalog[self.model_id].pricing
-            cost = pricing.estimate(usage.get("input_tokens", 0), usage.get("output_tokens", 0))
+        costs = attempt_cost(self.catalog[self.model_id].pricing, usage)
         usage_ints = {k: v for k, v in (usage or {}).items() if isinstance(v, int)} or None
         attempt = Attempt(
-            model_id=self.model_id, outcome="ok", seconds=round(seconds, 4), usage=usage_ints, cost=cost
+            model_id=self.model_id, outcome="ok", seconds=round(seconds, 4), usage=usage_ints, **costs
         )
         attempts = [*state.get("attempts", []), attempt]
         decision = state.get("decision")
@@ -169,6 +167,7 @@ class CallModel:
         return {
             "messages": [answer.model_copy(update={"response_metadata": metadata})],
             "attempts": [attempt],
+            "spend": spend_of([attempt]),
         }
 
     def _failed(self, exc: BaseException, started: float, watch: _AttemptWatch) -> dict[str, Any]:
