@@ -95,8 +95,11 @@ class LRUCache(BaseCache[Any]):
 
 
 def catalog_fingerprint(catalog: ModelCatalog) -> str:
-    """A short digest of a catalog (another catalog never shares a cached decision)."""
-    return hashlib.blake2b(catalog.model_dump_json().encode(), digest_size=8).hexdigest()
+    """A digest of a catalog, the same in every process (another catalog, another key)."""
+    data = catalog.model_dump(mode="json")
+    for model in data["models"]:  # a frozenset's order changes between processes
+        model["capabilities"] = sorted(model["capabilities"])
+    return digest(data)[:16]
 
 
 def _text(value: str) -> str:

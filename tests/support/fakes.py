@@ -323,6 +323,22 @@ class CountingClassifier(Classifier):
         return self.inner.classify(view, candidates, **kwargs)
 
 
+class ToolResultRerouter(Classifier):
+    """Rules, but a turn ending in a tool result is ranked in reverse.
+
+    Stands for routers that read a tool's output as a new task and re-route every ReAct
+    step: without stickiness the tool result goes to another model.
+    """
+
+    name = "rerouter"
+
+    def classify(self, view: Any, candidates: Any, **kwargs: Any) -> Any:
+        decision = RulesClassifier().classify(view, candidates, **kwargs)
+        if isinstance(view.messages[-1], ToolMessage):
+            return decision.model_copy(update={"ranked": tuple(reversed(decision.ranked))})
+        return decision
+
+
 def word_embedder(dim: int = 256) -> Any:
     """A deterministic bag-of-words embedder (lower-cased words hashed into ``dim`` slots).
 

@@ -9,10 +9,9 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, MessagesState, StateGraph
 
 from lg_router import RunnableRouter, create_router
-from lg_router.classifiers import Classifier, RulesClassifier
 from lg_router.errors import InvalidOptionError
 from lg_router.memory import thread_model
-from tests.support.fakes import ScriptedChat, ScriptedFailure, priced_catalog
+from tests.support.fakes import ScriptedChat, ScriptedFailure, ToolResultRerouter, priced_catalog
 
 CATALOG = priced_catalog()
 IMAGE = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
@@ -75,24 +74,12 @@ def test_a_failing_tool_caller_falls_back_normally() -> None:
     assert out.response_metadata["model_name"] == attempts[-1]["model_id"] != "premium"
 
 
-class ToolOutputReader(Classifier):
-    """Reads a tool result as a new task (as routers that re-route every ReAct step do)."""
-
-    name = "reader"
-
-    def classify(self, view, candidates, **kwargs):
-        decision = RulesClassifier().classify(view, candidates, **kwargs)
-        if isinstance(view.messages[-1], ToolMessage):
-            return decision.model_copy(update={"ranked": tuple(reversed(decision.ranked))})
-        return decision
-
-
 @pytest.mark.parametrize("sticky", ["escalate", "off"])
 def test_an_agent_tool_loop_stays_on_one_model(sticky: str) -> None:
     from langchain.agents import create_agent
 
     models = chats()
-    router = RunnableRouter(CATALOG, chat_models=models, classifier=ToolOutputReader(), sticky=sticky)
+    router = RunnableRouter(CATALOG, chat_models=models, classifier=ToolResultRerouter(), sticky=sticky)
     result = create_agent(router, [lookup]).invoke({"messages": [("human", "Weather in Paris?")]})
     answers = [m for m in result["messages"] if isinstance(m, AIMessage)]
     assert len(answers) == 2 and answers[0].tool_calls
