@@ -1,4 +1,4 @@
-"""Memory through real clients: an agent's tool loop and budget on the fault server, Redis shared by two processes."""
+"""Memory through real clients: an agent on the fault server, Redis shared by two processes."""
 
 from __future__ import annotations
 
