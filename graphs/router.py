@@ -7,6 +7,8 @@ Built once at import, from the environment:
   llama.cpp server, a gateway); unset keeps the catalog's own endpoint and key.
 * ``LG_ROUTER_API_KEY_ENV``: the env var holding that endpoint's key (loopback needs none).
 * ``LG_ROUTER_CLASSIFIER``: ``rules`` (default, offline), ``llm`` or ``hybrid``.
+* ``LG_ROUTER_REDIS_URL``: share routing decisions between replicas through this Redis
+  (default: each process caches its own decisions in memory).
 
 Run-scoped options (preference, candidate pool, timeout) are the graph's context,
 editable in Studio's run settings.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import os
 
-from lg_router.cli.env import load_catalog, missing_key
+from lg_router.cli.env import decision_cache, load_catalog, missing_key
 from lg_router.graph import create_router
 from lg_router.models import ModelProvider
 
@@ -32,4 +34,5 @@ graph = create_router(
     catalog,
     classifier=os.environ.get("LG_ROUTER_CLASSIFIER", "rules"),
     chat_models=chat_models,
+    decision_cache=decision_cache(),
 ).compile(name="lg-router")

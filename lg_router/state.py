@@ -68,6 +68,12 @@ class RouterContext:
     max_tokens: int | None = field(
         default=None, metadata={"description": "Output budget used in the context-window check"}
     )
+    sticky: str | None = field(
+        default=None, metadata={"description": "Thread stickiness: escalate (default), pin or off"}
+    )
+    budget: float | None = field(
+        default=None, metadata={"description": "Money cap per thread, in the catalog's currency"}
+    )
 
 
 # Keys read from ``config["configurable"]`` (RunnableRouter and parent graphs use these).

@@ -292,10 +292,16 @@ def _compiled(
     pool: list[str] | None,
     timeout: float | None,
 ) -> Any:
+    from lg_router.cli.env import decision_cache
     from lg_router.graph import create_router
 
     return create_router(
-        cat, classifier=classifier.value, preference=preference.value, models=pool, timeout=timeout
+        cat,
+        classifier=classifier.value,
+        preference=preference.value,
+        models=pool,
+        timeout=timeout,
+        decision_cache=decision_cache(),
     ).compile()
 
 

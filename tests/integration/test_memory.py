@@ -147,3 +147,27 @@ def test_two_processes_share_decisions_through_redis() -> None:
     assert (second["cache"], second["classified"]) == ("exact", 0)
     assert second["ranked"] == first["ranked"]
     assert (other["cache"], other["classified"]) == (None, 1)
+
+
+def test_the_cli_and_studio_graph_read_the_redis_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    from langgraph.cache.redis import RedisCache
+
+    from lg_router import create_router
+    from lg_router.cli.env import decision_cache
+    from tests.support.fakes import CountingClassifier, fakes, small_catalog
+
+    monkeypatch.delenv("LG_ROUTER_REDIS_URL", raising=False)
+    assert decision_cache() is True
+    with redis_server() as url:
+        monkeypatch.setenv("LG_ROUTER_REDIS_URL", url)
+        store = decision_cache()
+        assert isinstance(store, RedisCache)
+        counting = CountingClassifier()
+        apps = [
+            create_router(
+                small_catalog(), classifier=counting, chat_models=fakes(), decision_cache=store
+            ).compile()
+            for _ in range(2)
+        ]
+        outs = [app.invoke({"messages": [("user", "Plan a three-day trip to Kyoto.")]}) for app in apps]
+    assert [o["decision"].cache for o in outs] == [None, "exact"] and counting.calls == 1
