@@ -14,7 +14,7 @@ from lg_router.memory.budget import (
 )
 from lg_router.memory.cache import DecisionCache, LRUCache
 from lg_router.memory.core import Recall, RouterMemory
-from lg_router.memory.semantic import DEFAULT_THRESHOLD, SemanticCache
+from lg_router.memory.semantic import DEFAULT_THRESHOLD, LexicalEmbedder, SemanticCache
 from lg_router.memory.sticky import STICKY_MODES, Sticky, ThreadModel, check_sticky, thread_model
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "Budget",
     "DecisionCache",
     "LRUCache",
+    "LexicalEmbedder",
     "Recall",
     "RouterMemory",
     "SemanticCache",

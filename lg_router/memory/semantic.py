@@ -9,8 +9,11 @@ needs a cosine similarity of at least ``threshold``. Any embedding works: a call
 
 from __future__ import annotations
 
+import hashlib
+import math
+import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -36,6 +39,41 @@ def as_embedder(embedding: Any) -> Embedder:
         f"got {type(embedding).__name__}"
     )
     raise TypeError(msg)
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Wrapper words that rephrase a request without changing the task.
+_FILLER = frozenset(
+    "please pls kindly could can would you u i me my we need want help hey hi hello thanks thank "
+    "a an the just quickly for to of".split()
+)
+
+
+class LexicalEmbedder:
+    """An offline, dependency-free embedding: hashed words and word pairs (not a neural model).
+
+    It catches rewordings that keep the content words ("Please summarise X" ~ "Summarise X,
+    thanks"), not synonyms; a neural embedding (e.g. the ``semantic`` extra's MiniLM)
+    catches more. Deterministic across processes.
+
+    Args:
+        dim: vector size (hash slots).
+    """
+
+    def __init__(self, dim: int = 1024) -> None:
+        self.dim = dim
+
+    def _slot(self, token: str) -> int:
+        return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=4).digest(), "big") % self.dim
+
+    def __call__(self, text: str) -> list[float]:
+        words = [w for w in _WORD.findall(text.lower()) if w not in _FILLER]
+        counts = Counter(words)
+        counts.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+        vector = [0.0] * self.dim
+        for token, n in counts.items():
+            vector[self._slot(token)] += 1.0 + math.log(n)
+        return vector
 
 
 class _Scope:

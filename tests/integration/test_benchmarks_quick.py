@@ -36,6 +36,7 @@ def test_quick_benchmarks_print_every_benchmark() -> None:
         "3 concurrency": ["concurrent", "compiled router graph .ainvoke", "direct ChatOpenAI.ainvoke"],
         "4 fallback": ["ideal: timeout + direct 2nd call", "compiled router graph .invoke"],
         "5 start-up": ["import lg_router", "import langgraph.graph, langchain_openai"],
+        "7 memory": ["decisions (30% repeat, 20% paraphrase)", "exact (in-memory LRU)", "semantic threshold"],
     }
     for bench, needles in expected.items():
         bench_rows = "\n".join(r for r in rows if r.startswith(f"| {bench}"))
