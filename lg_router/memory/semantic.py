@@ -15,6 +15,7 @@ import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -69,7 +70,7 @@ class LexicalEmbedder:
     def __call__(self, text: str) -> list[float]:
         words = [w for w in _WORD.findall(text.lower()) if w not in _FILLER]
         counts = Counter(words)
-        counts.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+        counts.update(f"{a} {b}" for a, b in pairwise(words))
         vector = [0.0] * self.dim
         for token, n in counts.items():
             vector[self._slot(token)] += 1.0 + math.log(n)
