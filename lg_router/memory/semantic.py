@@ -13,7 +13,7 @@ import hashlib
 import math
 import re
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 from typing import Any
@@ -61,7 +61,7 @@ class LexicalEmbedder:
         dim: vector size (hash slots).
     """
 
-    def __init__(self, dim: int = 1024) -> None:
+    def __init__(self, dim: int = 512) -> None:
         self.dim = dim
 
     def _slot(self, token: str) -> int:
@@ -78,11 +78,36 @@ class LexicalEmbedder:
 
 
 class _Scope:
-    """The entries of one scope: a matrix of unit vectors and their decisions (oldest first)."""
+    """The entries of one scope: unit vectors (a growable buffer) and their decisions, oldest first."""
 
     def __init__(self, dim: int) -> None:
-        self.vectors = np.zeros((0, dim), dtype=np.float32)
-        self.decisions: list[dict[str, Any]] = []
+        self.buffer = np.zeros((16, dim), dtype=np.float32)
+        self.start = 0
+        self.end = 0
+        self.decisions: deque[dict[str, Any]] = deque()
+
+    @property
+    def dim(self) -> int:
+        return int(self.buffer.shape[1])
+
+    @property
+    def vectors(self) -> np.ndarray:
+        return self.buffer[self.start : self.end]
+
+    def append(self, vector: np.ndarray, decision: dict[str, Any]) -> None:
+        if self.end == len(self.buffer):  # compact, and grow when more than half full
+            live = self.end - self.start
+            size = len(self.buffer) * 2 if live * 2 > len(self.buffer) else len(self.buffer)
+            grown = np.zeros((size, self.dim), dtype=np.float32)
+            grown[:live] = self.buffer[self.start : self.end]
+            self.buffer, self.start, self.end = grown, 0, live
+        self.buffer[self.end] = vector
+        self.end += 1
+        self.decisions.append(decision)
+
+    def drop_oldest(self) -> None:
+        self.start += 1
+        self.decisions.popleft()
 
 
 class SemanticCache:
@@ -91,8 +116,7 @@ class SemanticCache:
     Args:
         embedding: a callable ``text -> vector`` or a LangChain ``Embeddings``.
         threshold: minimum cosine similarity for a hit, in (0, 1].
-        max_entries: entries kept per scope (oldest dropped first).
-        max_scopes: scopes kept (least recently used dropped first).
+        max_entries: entries kept in all (the least recently used scope's oldest first).
     """
 
     def __init__(
@@ -100,8 +124,7 @@ class SemanticCache:
         embedding: Any,
         *,
         threshold: float = DEFAULT_THRESHOLD,
-        max_entries: int = 2_000,
-        max_scopes: int = 256,
+        max_entries: int = 10_000,
     ) -> None:
         if not 0.0 < threshold <= 1.0:
             msg = f"semantic cache threshold must be in (0, 1], got {threshold}"
@@ -109,7 +132,7 @@ class SemanticCache:
         self.embed = as_embedder(embedding)
         self.threshold = threshold
         self.max_entries = max_entries
-        self.max_scopes = max_scopes
+        self._size = 0
         self._scopes: OrderedDict[str, _Scope] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -123,10 +146,12 @@ class SemanticCache:
         """The most similar entry of ``scope`` and its similarity, or ``None`` if empty."""
         with self._lock:
             entries = self._scopes.get(scope)
-            if entries is None or not entries.decisions or entries.vectors.shape[1] != vector.shape[0]:
+            if entries is None or not entries.decisions or entries.dim != vector.shape[0]:
                 return None
             self._scopes.move_to_end(scope)
-            sims = entries.vectors @ vector
+            # einsum, not ``@``: a matrix-vector product through a multi-threaded BLAS was
+            # 10x slower on a busy 2-core machine (thread contention); einsum runs in-thread.
+            sims = np.einsum("ij,j->i", entries.vectors, vector)
             best = int(np.argmax(sims))
             return float(sims[best]), entries.decisions[best]
 
@@ -150,13 +175,19 @@ class SemanticCache:
         """Remember ``decision`` for ``vector`` in ``scope``."""
         with self._lock:
             entries = self._scopes.get(scope)
-            if entries is None or entries.vectors.shape[1] != vector.shape[0]:
+            if entries is None or entries.dim != vector.shape[0]:
+                if entries is not None:
+                    self._size -= len(entries.decisions)
                 entries = self._scopes[scope] = _Scope(vector.shape[0])
             self._scopes.move_to_end(scope)
-            entries.vectors = np.vstack([entries.vectors, vector[None, :]])[-self.max_entries :]
-            entries.decisions = [*entries.decisions, decision.model_dump(mode="json")][-self.max_entries :]
-            while len(self._scopes) > self.max_scopes:
-                self._scopes.popitem(last=False)
+            entries.append(vector, decision.model_dump(mode="json"))
+            self._size += 1
+            while self._size > self.max_entries:
+                oldest_scope, oldest = next(iter(self._scopes.items()))
+                oldest.drop_oldest()
+                self._size -= 1
+                if not oldest.decisions:
+                    del self._scopes[oldest_scope]
 
     def __len__(self) -> int:
-        return sum(len(s.decisions) for s in self._scopes.values())
+        return self._size

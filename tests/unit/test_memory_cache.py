@@ -182,3 +182,17 @@ def test_semantic_cache_takes_langchain_embeddings_and_checks_threshold() -> Non
         SemanticCache(word_embedder(), threshold=0)
     with pytest.raises(TypeError, match="embedding"):
         SemanticCache("minilm")
+
+
+def test_semantic_cache_is_bounded_in_all() -> None:
+    cache = SemanticCache(word_embedder(), max_entries=3)
+    decision = RoutingDecision(
+        ranked=(RankedModel(model_id="alpha", justification="x", score=0.9),),
+        category="general",
+        classifier="rules",
+    )
+    for i, scope in enumerate(["a", "a", "b", "c"]):
+        cache.put(scope, cache.vector(f"task number {i}"), decision)
+    assert len(cache) == 3
+    assert cache.nearest("a", cache.vector("task number 0"))[0] < 0.99  # the oldest entry went first
+    assert cache.lookup("c", cache.vector("task number 3"), ["alpha"]) is not None
