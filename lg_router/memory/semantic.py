@@ -32,9 +32,9 @@ def as_embedder(embedding: Any) -> Embedder:
     """A ``text -> vector`` callable from a callable or a LangChain ``Embeddings``."""
     embed_query = getattr(embedding, "embed_query", None)
     if callable(embed_query):
-        return embed_query  # type: ignore[no-any-return]
+        return embed_query
     if callable(embedding):
-        return embedding  # type: ignore[no-any-return]
+        return embedding
     msg = (
         f"semantic cache embedding must be a callable text -> vector or a LangChain Embeddings, "
         f"got {type(embedding).__name__}"

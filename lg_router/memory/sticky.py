@@ -63,8 +63,11 @@ class ThreadModel:
 def thread_model(messages: Sequence[BaseMessage], catalog: ModelCatalog) -> ThreadModel | None:
     """The thread's model, read from the router's earlier answers, or ``None``."""
     answers = [m for m in messages if isinstance(m, AIMessage)]
-    named = [(i, m.response_metadata.get("model_name")) for i, m in enumerate(answers, 1)]
-    named = [(i, name) for i, name in named if isinstance(name, str) and name in catalog]
+    named: list[tuple[int, str]] = []
+    for i, m in enumerate(answers, 1):
+        name = m.response_metadata.get("model_name")
+        if isinstance(name, str) and name in catalog:
+            named.append((i, name))
     if not named:
         return None
     turn = len(answers) + 1
