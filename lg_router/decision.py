@@ -101,6 +101,9 @@ class Attempt(BaseModel):
     output_cost: float | None = None
     request_cost: float | None = None
     currency: str | None = None
+    # The failure class (lg_router.execution.errors.FailureKind) and the provider's Retry-After.
+    failure: str | None = None
+    retry_after: float | None = None
 
 
 def llm_schema(candidate_ids: Sequence[str]) -> dict[str, Any]:

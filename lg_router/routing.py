@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
 from typing import Any
 
@@ -13,6 +15,8 @@ from lg_router.catalog import ModelCatalog
 from lg_router.classifiers import Classifier, HybridClassifier, LLMClassifier, RulesClassifier
 from lg_router.decision import RoutingDecision
 from lg_router.errors import InvalidOptionError
+from lg_router.health.gate import Admission, HealthGate
+from lg_router.health.store import Health
 from lg_router.memory import RouterMemory, Spend
 from lg_router.models import ModelProvider
 from lg_router.policy import Feasible, check_preference, enforce, feasible
@@ -61,15 +65,20 @@ def resolve_classifier(
 class Decider:
     """Everything needed to decide a route; shared by the graph, ``route()`` and the CLI.
 
-    ``memory`` (budget, decision caches, thread stickiness) is optional: without it
-    every call is classified from scratch with no budget.
+    ``health`` skips models cooling down; ``memory`` (budget, decision caches, thread
+    stickiness) is optional: without it every call is classified afresh, with no budget.
     """
 
     def __init__(
-        self, catalog: ModelCatalog, classifier: Classifier, memory: RouterMemory | None = None
+        self,
+        catalog: ModelCatalog,
+        classifier: Classifier,
+        health: Health | None = None,
+        memory: RouterMemory | None = None,
     ) -> None:
         self.catalog = catalog
         self.classifier = classifier
+        self.gate = HealthGate(health, catalog) if health is not None else None
         self.memory = memory or RouterMemory(catalog, type(classifier).__name__)
 
     def prepare(
@@ -95,6 +104,16 @@ class Decider:
             output_tokens=options.max_tokens or self.catalog.default_max_output_tokens,
         )
 
+    def _admit(self, pool: Feasible, options: RunOptions) -> tuple[Feasible, Admission | None]:
+        """Health: skip models cooling down (before ranking), measured latency for the ranking."""
+        return (pool, None) if self.gate is None else self.gate.admit(pool, options)
+
+    def _ranking(self, admission: Admission | None) -> AbstractContextManager[None]:
+        return nullcontext() if self.gate is None or admission is None else self.gate.ranking(admission)
+
+    def _healthy(self, decision: RoutingDecision, admission: Admission | None) -> RoutingDecision:
+        return decision if self.gate is None or admission is None else self.gate.finish(decision, admission)
+
     def _default_id(self, pool: Feasible) -> str:
         ids = [m.id for m in pool.models]
         return self.catalog.fallback_default if self.catalog.fallback_default in ids else ids[0]
@@ -107,20 +126,26 @@ class Decider:
         *,
         spent: Spend | None = None,
     ) -> RoutingDecision:
-        """Route ``task`` (sync): budget, cached decision or classifier, policy, stickiness."""
+        """Route ``task`` (sync): budget, health, cached decision or classifier, policy, stickiness."""
         task_view, pool = self.prepare(task, options, spent)
-        recall = self.memory.recall(task_view, pool, options)
-        decision = recall.decision
-        if decision is None:
-            decision = self.classifier.classify(
-                task_view,
-                pool.models,
-                preference=options.preference,
-                default_id=self._default_id(pool),
-                config=config,
-            )
-            self.memory.remember(recall, decision)
-        return self.memory.settle(self._finish(decision, task_view, pool, options), task_view, pool, options)
+        pool, admission = self._admit(pool, options)
+        recall = self.memory.recall(task_view, pool, options, extra=latency_key(admission))
+        with self._ranking(admission):
+            decision = recall.decision
+            if decision is None:
+                decision = self.classifier.classify(
+                    task_view,
+                    pool.models,
+                    preference=options.preference,
+                    default_id=self._default_id(pool),
+                    config=config,
+                )
+                self.memory.remember(recall, decision)
+            decision = self._finish(decision, task_view, pool, options)
+        decision = self._healthy(self.memory.settle(decision, task_view, pool, options), admission)
+        if self.gate is not None and admission is not None:
+            self.gate.report(decision, admission, config)
+        return decision
 
     async def adecide(
         self,
@@ -132,18 +157,37 @@ class Decider:
     ) -> RoutingDecision:
         """Route ``task`` (async)."""
         task_view, pool = self.prepare(task, options, spent)
-        recall = await self.memory.arecall(task_view, pool, options)
-        decision = recall.decision
-        if decision is None:
-            decision = await self.classifier.aclassify(
-                task_view,
-                pool.models,
-                preference=options.preference,
-                default_id=self._default_id(pool),
-                config=config,
-            )
-            await self.memory.aremember(recall, decision)
-        return self.memory.settle(self._finish(decision, task_view, pool, options), task_view, pool, options)
+        pool, admission = self._admit(pool, options)
+        recall = await self.memory.arecall(task_view, pool, options, extra=latency_key(admission))
+        with self._ranking(admission):
+            decision = recall.decision
+            if decision is None:
+                decision = await self.classifier.aclassify(
+                    task_view,
+                    pool.models,
+                    preference=options.preference,
+                    default_id=self._default_id(pool),
+                    config=config,
+                )
+                await self.memory.aremember(recall, decision)
+            decision = self._finish(decision, task_view, pool, options)
+        decision = self._healthy(self.memory.settle(decision, task_view, pool, options), admission)
+        if self.gate is not None and admission is not None:
+            await self.gate.areport(decision, admission, config)
+        return decision
+
+
+def latency_key(admission: Admission | None) -> list[Any] | None:
+    """The measured latencies a ranking used, in steps of sqrt(2): part of the cache key.
+
+    A cached ranking is served while each model's measured p50 stays in the same step.
+    """
+    if admission is None or not admission.measured:
+        return None
+    return [
+        [m, value.what, round(2 * math.log2(max(value.p50, 1e-3)))]
+        for m, value in sorted(admission.measured.items())
+    ]
 
 
 def _decider(catalog: ModelCatalog | str | None, classifier: str | Classifier | None) -> Decider:

@@ -85,8 +85,9 @@ class RouterMemory:
         )
 
     # -- 2. caches ----------------------------------------------------------------------
-    def _frame(self, view: TaskView, pool: Feasible, options: RunOptions) -> list[Any]:
+    def _frame(self, view: TaskView, pool: Feasible, options: RunOptions, extra: Any) -> list[Any]:
         return [
+            extra,
             *self._base,
             options.preference,
             [m.id for m in pool.models],
@@ -96,8 +97,10 @@ class RouterMemory:
             options.needs_json,
         ]
 
-    def _keys(self, view: TaskView, pool: Feasible, options: RunOptions) -> tuple[str | None, str | None]:
-        frame = self._frame(view, pool, options)
+    def _keys(
+        self, view: TaskView, pool: Feasible, options: RunOptions, extra: Any
+    ) -> tuple[str | None, str | None]:
+        frame = self._frame(view, pool, options, extra)
         key = digest([*frame, normalised_conversation(view.messages)]) if self.cache else None
         scope = None
         if self.semantic is not None:
@@ -116,11 +119,15 @@ class RouterMemory:
         hit = decision.model_copy(update={"cache": "semantic", "note": note})
         return Recall(hit, scope=scope, vector=vector)
 
-    def recall(self, view: TaskView, pool: Feasible, options: RunOptions) -> Recall:
-        """A still-feasible cached decision for this task, exact first, then semantic."""
+    def recall(self, view: TaskView, pool: Feasible, options: RunOptions, extra: Any = None) -> Recall:
+        """A still-feasible cached decision for this task, exact first, then semantic.
+
+        ``extra``: anything else the ranking depended on (the measured latencies health
+        ranked with), JSON-able; another value is another key.
+        """
         if self.cache is None and self.semantic is None:
             return NO_RECALL
-        key, scope = self._keys(view, pool, options)
+        key, scope = self._keys(view, pool, options, extra)
         pool_ids = [m.id for m in pool.models]
         if self.cache is not None and key is not None:
             hit = self.cache.get(key, pool_ids)
@@ -129,11 +136,11 @@ class RouterMemory:
         found = self._semantic(scope, view, pool_ids)
         return Recall(found.decision, key=key, scope=scope, vector=found.vector)
 
-    async def arecall(self, view: TaskView, pool: Feasible, options: RunOptions) -> Recall:
+    async def arecall(self, view: TaskView, pool: Feasible, options: RunOptions, extra: Any = None) -> Recall:
         """Async :meth:`recall` (the store's async API)."""
         if self.cache is None and self.semantic is None:
             return NO_RECALL
-        key, scope = self._keys(view, pool, options)
+        key, scope = self._keys(view, pool, options, extra)
         pool_ids = [m.id for m in pool.models]
         if self.cache is not None and key is not None:
             hit = await self.cache.aget(key, pool_ids)

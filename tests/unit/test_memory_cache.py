@@ -98,7 +98,7 @@ def test_a_health_change_of_the_pool_invalidates_the_entry() -> None:
     counting = CountingClassifier()
     catalog = small_catalog()
     memory = RouterMemory(catalog, "rules", cache=DecisionCache())
-    decider = Decider(catalog, counting, memory)
+    decider = Decider(catalog, counting, memory=memory)
     options = RunOptions.build()
     first = decider.decide(TASK, options)
 
