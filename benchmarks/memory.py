@@ -214,18 +214,17 @@ def pick(
 
 
 def _redis_cache() -> tuple[Any, Any] | None:
-    import shutil
-
-    if shutil.which("redis-server") is None:
-        return None
+    """A Redis server of its own (``redis-server``/``valkey-server``) and a cache on it, if one runs here."""
     import redis
     from langgraph.cache.redis import RedisCache
 
-    from tests.support.redis_fixture_memory import redis_server
+    from tests.support.redis_server import RedisServer
 
-    ctx = redis_server()
-    url = ctx.__enter__()
-    return ctx, RedisCache(redis.Redis.from_url(url))
+    try:
+        server = RedisServer().start()
+    except Exception:
+        return None
+    return server, RedisCache(redis.Redis.from_url(server.url))
 
 
 def run(quick: bool) -> list[Row]:
@@ -288,7 +287,7 @@ def run(quick: bool) -> list[Row]:
             )
     finally:
         if redis is not None:
-            redis[0].__exit__(None, None, None)
+            redis[0].stop()
     for r in tuning:
         rows.append(
             info_row(

@@ -18,7 +18,7 @@ from lg_router import RunnableRouter
 from lg_router.errors import BudgetExceededError
 from tests.support.fakes import ToolResultRerouter, priced_catalog
 from tests.support.fault_server import Behavior, FaultServer
-from tests.support.redis_fixture_memory import redis_server
+from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.integration
 
@@ -137,7 +137,8 @@ def route_in_process(url: str, task: str) -> dict[str, Any]:
 
 
 def test_two_processes_share_decisions_through_redis() -> None:
-    with redis_server() as url:
+    with RedisServer() as server:
+        url = server.url
         task = "Summarise the plot of Hamlet in two sentences."
         first = route_in_process(url, task)
         second = route_in_process(url, task)
@@ -158,8 +159,8 @@ def test_the_cli_and_studio_graph_read_the_redis_url(monkeypatch: pytest.MonkeyP
 
     monkeypatch.delenv("LG_ROUTER_REDIS_URL", raising=False)
     assert decision_cache() is True
-    with redis_server() as url:
-        monkeypatch.setenv("LG_ROUTER_REDIS_URL", url)
+    with RedisServer() as server:
+        monkeypatch.setenv("LG_ROUTER_REDIS_URL", server.url)
         store = decision_cache()
         assert isinstance(store, RedisCache)
         counting = CountingClassifier()
