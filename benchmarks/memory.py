@@ -113,9 +113,8 @@ def _decider(catalog: Any, *, cache: Any = None, semantic: Any = None) -> Any:
     from lg_router.memory import RouterMemory
     from lg_router.routing import Decider
 
-    return Decider(
-        catalog, RulesClassifier(), RouterMemory(catalog, "RulesClassifier", cache=cache, semantic=semantic)
-    )
+    memory = RouterMemory(catalog, "RulesClassifier", cache=cache, semantic=semantic)
+    return Decider(catalog, RulesClassifier(), memory=memory)
 
 
 def _semantic(threshold: float) -> Any:

@@ -18,6 +18,7 @@ from lg_router.errors import InvalidOptionError
 from lg_router.health.gate import Admission, HealthGate
 from lg_router.health.store import Health
 from lg_router.memory import RouterMemory, Spend
+from lg_router.memory.cache import configurable_key
 from lg_router.models import ModelProvider
 from lg_router.policy import Feasible, check_preference, enforce, feasible
 from lg_router.state import RunOptions
@@ -129,7 +130,8 @@ class Decider:
         """Route ``task`` (sync): budget, health, cached decision or classifier, policy, stickiness."""
         task_view, pool = self.prepare(task, options, spent)
         pool, admission = self._admit(pool, options)
-        recall = self.memory.recall(task_view, pool, options, extra=latency_key(admission))
+        extra = [latency_key(admission), configurable_key(config)]
+        recall = self.memory.recall(task_view, pool, options, extra=extra)
         with self._ranking(admission):
             decision = recall.decision
             if decision is None:
@@ -158,7 +160,8 @@ class Decider:
         """Route ``task`` (async)."""
         task_view, pool = self.prepare(task, options, spent)
         pool, admission = self._admit(pool, options)
-        recall = await self.memory.arecall(task_view, pool, options, extra=latency_key(admission))
+        extra = [latency_key(admission), configurable_key(config)]
+        recall = await self.memory.arecall(task_view, pool, options, extra=extra)
         with self._ranking(admission):
             decision = recall.decision
             if decision is None:

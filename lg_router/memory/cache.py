@@ -210,3 +210,23 @@ def as_decision_cache(value: DecisionCache | BaseCache[Any] | bool | None) -> De
         f"(InMemoryCache, RedisCache), got {type(value).__name__}"
     )
     raise TypeError(msg)
+
+
+# configurable keys that never change a route (LangGraph's and LangChain's own).
+_FRAMEWORK_KEYS = frozenset({"thread_id", "checkpoint_id", "checkpoint_ns", "checkpoint_map", "run_id"})
+
+
+def configurable_key(config: Mapping[str, Any] | None) -> list[Any] | None:
+    """The run's ``configurable`` values other than the framework's own, for the cache key.
+
+    A classifier may read the run's config (the gateway's pinning does): whatever it
+    could read is part of the key, so a decision is only reused under the same options.
+    Thread ids are left out, so a repeated workflow hits across threads.
+    """
+    configurable = (config or {}).get("configurable") or {}
+    items = [
+        [k, v]
+        for k, v in sorted(configurable.items())
+        if k not in _FRAMEWORK_KEYS and not str(k).startswith(("__", "checkpoint"))
+    ]
+    return items or None

@@ -196,3 +196,12 @@ def test_semantic_cache_is_bounded_in_all() -> None:
     assert len(cache) == 3
     assert cache.nearest("a", cache.vector("task number 0"))[0] < 0.99  # the oldest entry went first
     assert cache.lookup("c", cache.vector("task number 3"), ["alpha"]) is not None
+
+
+def test_other_configurable_values_are_part_of_the_key_but_thread_ids_are_not() -> None:
+    counting = CountingClassifier()
+    app = graph(counting)
+    ask(app, thread_id="a")
+    assert ask(app, thread_id="b")["decision"].cache == "exact"  # another thread, same workflow
+    assert ask(app, lg_router_pin="beta")["decision"].cache is None  # a classifier may read it
+    assert counting.calls == 2
