@@ -24,7 +24,7 @@ from typing import Any
 
 from benchmarks.stats import Row, info_row, median
 
-BENCH = "7 memory"
+BENCH = "8 memory"
 SWAPS = {
     "write": "compose",
     "explain": "describe",

@@ -122,11 +122,15 @@ def empty_spend() -> Spend:
 
 
 def spend_of(attempts: Iterable[Any]) -> Spend:
-    """What some attempts (``Attempt`` objects or their dumps) spent."""
+    """What some attempts (``Attempt`` objects or their dumps) spent.
+
+    Every attempt that used tokens counts: answers, and also a hedged call cancelled or
+    a stream cut after tokens were sent (their tokens are estimated by the attempt).
+    """
     total = empty_spend()
     for a in attempts:
         get = a.get if isinstance(a, Mapping) else lambda k, _a=a: getattr(_a, k, None)
-        if get("outcome") != "ok":
+        if get("cost") is None and get("input_tokens") is None and get("output_tokens") is None:
             continue
         total["calls"] += 1
         total["input_tokens"] += get("input_tokens") or 0
