@@ -196,3 +196,18 @@ def test_an_agent_with_a_budget_degrades_to_cheaper_models_then_stops() -> None:
     assert order == sorted(order, key=["premium", "standard", "budget"].index)  # only ever down
     total = by_model["premium"] * 0.015 + by_model["standard"] * 0.0015 + by_model["budget"] * 0.00015
     assert total <= 0.02
+
+
+def test_attempts_that_used_tokens_count_even_without_an_answer() -> None:
+    from lg_router.decision import Attempt
+    from lg_router.memory import spend_of
+
+    hedged = Attempt(
+        model_id="premium", outcome="hedged", seconds=0.1, input_tokens=100, output_tokens=4,
+        cost=0.01, currency="USD",
+    )  # fmt: skip
+    failed = Attempt(model_id="budget", outcome="error", seconds=0.1)  # no tokens: nothing spent
+    ok = Attempt(model_id="standard", outcome="ok", seconds=0.1, input_tokens=10, output_tokens=5)
+    spent = spend_of([hedged, failed, ok])
+    assert spent["calls"] == 2 and spent["cost"] == {"USD": 0.01} and spent["unpriced"] == 1
+    assert (spent["input_tokens"], spent["output_tokens"]) == (110, 9)
