@@ -265,7 +265,8 @@ def run(quick: bool) -> list[Row]:
             total_ms = sum(got.seconds) * 1e3
             note = (
                 f"hit {sum(hits) / n:.0%} (repeats {by_kind['repeat']:.0%}, paraphrases "
-                f"{by_kind['paraphrase']:.0%}, new {by_kind['new']:.0%}); false hits {false}; "
+                f"{by_kind['paraphrase']:.0%}, new {by_kind['new']:.0%}); "
+                f"first model differs from the rules' {false}; "
                 f"total {total_ms:,.0f} ms"
             )
             rows.append(Row(BENCH, case, name, got.seconds, baseline=base, note=note))
