@@ -9,6 +9,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, MessagesState, StateGraph
 
 from lg_router import RunnableRouter, create_router
+from lg_router.cli.render import decision_facts
+from lg_router.decision import RoutingDecision
 from lg_router.errors import InvalidOptionError
 from lg_router.memory import thread_model
 from tests.support.fakes import ScriptedChat, ScriptedFailure, ToolResultRerouter, priced_catalog
@@ -145,3 +147,12 @@ def test_a_checkpointed_thread_keeps_its_model_between_runs() -> None:
 def test_unknown_sticky_mode_is_a_typed_error() -> None:
     with pytest.raises(InvalidOptionError, match="unknown sticky mode 'sometimes'"):
         create_router(CATALOG, sticky="sometimes")  # type: ignore[arg-type]
+
+
+def test_the_cli_shows_cache_hits_and_the_thread_rule() -> None:
+    chat = [HumanMessage("Hi"), answer("premium"), HumanMessage("Thanks! And what is 2 + 2?")]
+    decision = RunnableRouter(CATALOG, chat_models=chats()).invoke(chat).response_metadata["decision"]
+    facts = decision_facts(RoutingDecision.model_validate(decision), seconds=0.001)
+    assert "thread: kept from turn 1 (no downgrade mid-thread)" in facts
+    hit = RoutingDecision.model_validate({**decision, "cache": "exact"})
+    assert "cache: exact hit (no classifier call)" in decision_facts(hit, seconds=0.001)
