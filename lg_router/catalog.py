@@ -36,6 +36,7 @@ Capability = Literal[
 CAPABILITIES: frozenset[str] = frozenset(get_args(Capability))
 
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_IDLE_TIMEOUT = 30.0
 # A catalog of a few thousand models fits in well under 1 MB of YAML; anything larger is
 # almost certainly the wrong file, and parsing it would stall every router built from it.
 MAX_CATALOG_BYTES = 1024 * 1024
@@ -90,6 +91,10 @@ class ModelSpec(BaseModel):
     rules classifier and the ranking policy read them, never hard-coded ids.
     ``quality`` and ``speed`` are relative hints from 1 (lowest) to 5 within a catalog.
     ``context_window`` ``None`` means unknown: the context constraint is not applied.
+    ``timeout`` bounds a whole non-streamed answer; ``first_token_timeout`` a streamed
+    call until its first token, ``idle_timeout`` the gap between two streamed chunks.
+    ``prefill`` says the endpoint continues a trailing assistant message (used to
+    continue an answer another model started; otherwise the router asks in words).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -107,6 +112,9 @@ class ModelSpec(BaseModel):
     quality: int = Field(default=3, ge=1, le=5)
     speed: int = Field(default=3, ge=1, le=5)
     timeout: float | None = Field(default=None, gt=0, le=86_400, allow_inf_nan=False, strict=True)
+    first_token_timeout: float | None = Field(default=None, gt=0, le=86_400, allow_inf_nan=False, strict=True)
+    idle_timeout: float | None = Field(default=None, gt=0, le=86_400, allow_inf_nan=False, strict=True)
+    prefill: bool = False
     tier: str | None = None
 
     @model_validator(mode="after")
@@ -141,6 +149,12 @@ class ModelCatalog(BaseModel):
     api_key_env: str | None = None
     default_model: str | None = None
     default_timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0, le=86_400, allow_inf_nan=False, strict=True)
+    default_first_token_timeout: float | None = Field(
+        default=None, gt=0, le=86_400, allow_inf_nan=False, strict=True
+    )
+    default_idle_timeout: float = Field(
+        default=DEFAULT_IDLE_TIMEOUT, gt=0, le=86_400, allow_inf_nan=False, strict=True
+    )
     default_max_output_tokens: int = Field(default=1024, gt=0)
     models: tuple[ModelSpec, ...] = Field(min_length=1)
 

@@ -73,10 +73,11 @@ class RoutingError(LgRouterError, RuntimeError):
 
 
 class StreamInterruptedError(RoutingError):
-    """The chosen model failed after it had started streaming tokens.
+    """A streamed answer could not be finished after tokens had reached the caller.
 
-    The router does not fail over once tokens have reached the caller, because the
-    answer would be stitched from two models; the partial answer is not returned.
+    By default the next ranked model continues a stream that failed mid-way; this is
+    raised with ``on_stream_failure="raise"``, or when no ranked model could finish it.
+    The attempts say what was streamed (``streamed``) and who took over (``continued_at``).
     """
 
 

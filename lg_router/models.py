@@ -166,7 +166,7 @@ class _LoopClients:
         self.models: dict[str, BaseChatModel] = {}
         self._clients: dict[tuple[str, float], Any] = {}
         self._closer = self._close_at_shutdown(registry, weakref.ref(loop))
-        step = self._closer.__anext__()  # registers the generator with the running loop
+        step: Any = self._closer.__anext__()  # registers the generator with the running loop
         with contextlib.suppress(StopIteration):
             step.send(None)  # run it to its first ``yield``, where it waits for shutdown
 

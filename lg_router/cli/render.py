@@ -118,7 +118,9 @@ def summary_line(answer: Any, attempts: Sequence[Attempt], catalog: ModelCatalog
 def what_next(attempt: Any, next_model: str | None) -> str:
     """What the router does after a failed attempt, in words."""
     if next_model is not None:
+        if attempt.streamed and attempt.retryable:
+            return "continuing the answer on the next ranked model"
         return "trying the next ranked model"
-    if attempt.streamed or not (attempt.retryable or attempt.context_overflow):
+    if not (attempt.retryable or attempt.context_overflow):
         return "not retried on another model"
     return "no ranked model left"

@@ -79,10 +79,11 @@ def next_model(decision: RoutingDecision, attempts: Sequence[Attempt]) -> str | 
     """The model the router tries after the last failed attempt, or ``None`` if it stops.
 
     Mirrors the graph's fallback rule as far as the CLI can see it: a retryable failure
-    (or a context overflow) that streamed nothing goes to the next untried ranked model.
+    (or a context overflow) goes to the next untried ranked model, which continues the
+    answer when the failed one had streamed part of it.
     """
     last = attempts[-1]
-    if last.streamed or not (last.retryable or last.context_overflow):
+    if not (last.retryable or last.context_overflow):
         return None
     tried = {a.model_id for a in attempts}
     return next((m for m in decision.model_ids if m not in tried), None)
