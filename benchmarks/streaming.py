@@ -79,8 +79,9 @@ def stall(quick: bool, idle: float = 0.3) -> list[Row]:
             }
         )
         messages = [HumanMessage(SHORT_TASK)]
-        router = RunnableRouter(catalog, idle_timeout=idle)
-        graph = create_router(catalog, idle_timeout=idle).compile()
+        # health off: the first model stalls every round, which would (rightly) open its breaker
+        router = RunnableRouter(catalog, idle_timeout=idle, health=None)
+        graph = create_router(catalog, idle_timeout=idle, health=None).compile()
         direct = clients.direct_model(url, second)
         loop = asyncio.new_event_loop()
 
@@ -144,7 +145,7 @@ def long_stream(quick: bool, timeout: float = 1.5) -> list[Row]:
         best = route(SHORT_TASK, catalog=catalog).model_ids[0]
         server.configure(streams={best: {"tokens": tokens, "interval": interval, "first_token": 0.02}})
         messages = [HumanMessage(SHORT_TASK)]
-        router = RunnableRouter(catalog, timeout=timeout)
+        router = RunnableRouter(catalog, timeout=timeout, health=None)
         direct = clients.direct_model(url, best, timeout=timeout)
         chain = clients.with_fallbacks(url, best, best, timeout=timeout)
         results: dict[str, str | tuple[int, float]] = {}
@@ -211,8 +212,8 @@ def hedge(quick: bool, hedge_after: float = 0.1) -> list[Row]:
             }
         )
         messages = [HumanMessage(SHORT_TASK)]
-        plain = RunnableRouter(catalog)
-        hedged = RunnableRouter(catalog, hedge_after=hedge_after)
+        plain = RunnableRouter(catalog, health=None)  # measured latency would reorder the ranking
+        hedged = RunnableRouter(catalog, hedge_after=hedge_after, health=None)
         direct = clients.direct_model(url, first)
 
         async def consume(stream: Any) -> None:
