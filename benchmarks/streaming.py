@@ -80,8 +80,10 @@ def stall(quick: bool, idle: float = 0.3) -> list[Row]:
         )
         messages = [HumanMessage(SHORT_TASK)]
         # health off: the first model stalls every round, which would (rightly) open its breaker
-        router = RunnableRouter(catalog, idle_timeout=idle, health=None)
-        graph = create_router(catalog, idle_timeout=idle, health=None).compile()
+        # (and so would the retry budget: every round is a fallback)
+        off = {"health": None, "retry_budget": None}
+        router = RunnableRouter(catalog, idle_timeout=idle, **off)
+        graph = create_router(catalog, idle_timeout=idle, **off).compile()
         direct = clients.direct_model(url, second)
         loop = asyncio.new_event_loop()
 
@@ -212,8 +214,9 @@ def hedge(quick: bool, hedge_after: float = 0.1) -> list[Row]:
             }
         )
         messages = [HumanMessage(SHORT_TASK)]
-        plain = RunnableRouter(catalog, health=None)  # measured latency would reorder the ranking
-        hedged = RunnableRouter(catalog, hedge_after=hedge_after, health=None)
+        off = {"health": None, "retry_budget": None}  # measured latency would reorder the ranking
+        plain = RunnableRouter(catalog, **off)
+        hedged = RunnableRouter(catalog, hedge_after=hedge_after, **off)
         direct = clients.direct_model(url, first)
 
         async def consume(stream: Any) -> None:
