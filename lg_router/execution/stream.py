@@ -20,7 +20,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, mess
 from langchain_core.runnables import RunnableConfig
 
 from lg_router.execution.deadline import AttemptTimes, DeadlineExceeded
-from lg_router.execution.relay import Relay, has_token
+from lg_router.execution.relay import Relay, has_token, named_once
 
 FINISH_KEYS = ("finish_reason", "stop_reason", "done_reason")
 
@@ -68,8 +68,9 @@ class Source:
         """The whole answer of this stream (its chunks merged)."""
         if not self.chunks:
             return AIMessage(content="")
-        total = self.chunks[0]
-        for chunk in self.chunks[1:]:
+        chunks = named_once(self.chunks)
+        total = chunks[0]
+        for chunk in chunks[1:]:
             total = total + chunk
         message = message_chunk_to_message(total)
         return message if isinstance(message, AIMessage) else AIMessage(content=message.content)
