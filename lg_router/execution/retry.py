@@ -78,7 +78,7 @@ def check_answer(answer: Any, options: Any) -> Any:
     if parser is None:
         return answer
     try:
-        parsed = parser.invoke(answer)
+        parsed = parser.invoke(_repeated_names_fixed(answer, parser))
     except Exception as exc:
         msg = f"the answer does not match the structured-output schema: {exc}"
         raise OutputParserException(msg) from exc
@@ -86,6 +86,28 @@ def check_answer(answer: Any, options: Any) -> Any:
         msg = "the model answered without calling the structured-output tool"
         raise OutputParserException(msg)
     return answer
+
+
+def _repeated_names_fixed(answer: Any, parser: Any) -> Any:
+    """The answer with tool-call names like ``"JokeJokeJoke"`` read as ``"Joke"``.
+
+    Some OpenAI-compatible servers (llama.cpp's) repeat a tool call's name on every
+    streamed chunk, and merging the chunks concatenates it; the caller's stream gets
+    the name once (see ``runnable.runs.TokenStream``), so the check reads it the same way.
+    """
+    calls = getattr(answer, "tool_calls", None)
+    names = [getattr(parser, "key_name", None)] + [t.__name__ for t in getattr(parser, "tools", None) or []]
+    names = [n for n in names if n]
+    if not calls or not names:
+        return answer
+    fixed = []
+    for call in calls:
+        name = call.get("name") or ""
+        for n in names:
+            if name != n and len(name) % len(n) == 0 and name == n * (len(name) // len(n)):
+                call = {**call, "name": n}
+        fixed.append(call)
+    return answer.model_copy(update={"tool_calls": fixed})
 
 
 class RetryBudget:
