@@ -259,3 +259,35 @@ def test_retries_are_limited(server: FaultServer) -> None:
     assert [a.model_id for a in out["attempts"]] == [RANKED[0]] * 3 + [RANKED[1]]
     out = run(create_router(catalog(server), timeout=TIMEOUT, retries=0).compile(), "sync")
     assert [a.model_id for a in out["attempts"]] == RANKED[:2]
+
+
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
+@pytest.mark.parametrize(
+    ("fault", "falls_back"),
+    [
+        (Behavior.error(503), True),
+        (Behavior.error(404), True),
+        (Behavior(kind="malformed"), True),
+        (Behavior.error(400), False),
+        (Behavior.error(422), False),
+        (Behavior.error(401), False),  # every model shares the key
+    ],
+    ids=["503", "404", "malformed", "400", "422", "401"],
+)
+def test_runnable_router_sees_the_same_classes(
+    server: FaultServer, fault: Behavior, falls_back: bool, mode: str
+) -> None:
+    from lg_router import RunnableRouter
+
+    router = RunnableRouter(catalog(server), timeout=TIMEOUT)
+    server.script(RANKED[0], fault)
+    call = router.invoke if mode == "invoke" else (lambda task: asyncio.run(router.ainvoke(task)))
+    if falls_back:
+        answer = call(CODE_TASK)
+        assert [a["model_id"] for a in answer.response_metadata["attempts"]] == RANKED[:2]
+        assert answer.response_metadata["model_name"] == RANKED[1]
+    else:
+        with pytest.raises(RoutingError) as info:
+            call(CODE_TASK)
+        assert [a.model_id for a in info.value.attempts] == [RANKED[0]]
+        assert server.calls() == 1
