@@ -11,7 +11,7 @@ from langgraph._internal._runnable import RunnableCallable
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from lg_router.catalog import ModelCatalog
+from lg_router.catalog import ModelCatalog, resolve_catalog
 from lg_router.classifiers import Classifier
 from lg_router.decision import RoutingDecision
 from lg_router.errors import CatalogError
@@ -27,7 +27,7 @@ from lg_router.execution.fallback import (
 from lg_router.execution.retry import RetryBudget, resolve_budget
 from lg_router.health import Health, resolve_health
 from lg_router.models import ModelProvider
-from lg_router.routing import Decider, default_catalog, resolve_classifier
+from lg_router.routing import Decider, resolve_classifier
 from lg_router.state import RouterContext, RouterInput, RouterOutput, RouterState, RunOptions, check_seconds
 
 CLASSIFY = "classify"
@@ -82,6 +82,11 @@ def create_router(
     max_retry_wait: float = 2.0,
     retry_budget: RetryBudget | float | None = 0.2,
     health: str | Health | None = "memory",
+    first_token_timeout: float | None = None,
+    idle_timeout: float | None = None,
+    total_timeout: float | None = None,
+    hedge_after: float | None = None,
+    on_stream_failure: str = "continue",
 ) -> StateGraph[RouterState, RouterContext, RouterInput, RouterOutput]:
     """Build the router graph (uncompiled, so the caller picks checkpointer and store).
 
@@ -95,7 +100,7 @@ def create_router(
         preference: default preference; a run may override it through
             ``configurable``/context.
         models: default candidate pool (catalog ids).
-        timeout: default seconds per attempt for models without their own timeout.
+        timeout: default seconds for a non-streamed answer, for models without their own.
         client_kwargs: extra ``ChatOpenAI`` arguments for every built model.
         retries: retries of the same model after a 429/503 whose ``Retry-After`` is at
             most ``max_retry_wait`` seconds and fits in its deadline (default 1).
@@ -106,25 +111,33 @@ def create_router(
             :class:`RetryBudgetExceededError`.
         health: live model health (breakers, measured latency): ``"memory"`` (default,
             this router's own store), ``None`` (off), a Redis URL or a ``Health`` store.
+        first_token_timeout: default seconds a streamed call may take to its first
+            content or tool-call chunk (default: the timeout).
+        idle_timeout: default longest gap between two streamed chunks (default: the
+            catalog's ``default_idle_timeout``, 30 s); a producing stream is never cut.
+        total_timeout: cap in seconds for a request across all its attempts.
+        hedge_after: start the next-ranked model too when the first-ranked one has no
+            first token after this many seconds; the first to produce a token wins.
+        on_stream_failure: ``"continue"`` (the next model finishes an answer whose stream
+            failed) or ``"raise"`` (:class:`StreamInterruptedError`).
 
     Returns:
         A ``StateGraph`` with input ``{"messages"}`` and output
         ``{"messages", "decision", "attempts"}``.
     """
-    if catalog is None or (isinstance(catalog, str) and catalog in ("oxlo", "tiers")):
-        cat = default_catalog(catalog or "oxlo")
-    elif isinstance(catalog, ModelCatalog):
-        cat = catalog
-    else:
-        cat = ModelCatalog.load(catalog)
+    cat = resolve_catalog(catalog)  # a name or None follows LG_ROUTER_* (README: Providers)
     check_seconds("timeout", timeout)
     defaults: dict[str, Any] = {
         "preference": preference,
         "models": list(models) if models else None,
         "retries": retries,
         "max_retry_wait": max_retry_wait,
+        "total_timeout": total_timeout,
+        "hedge_after": hedge_after,
+        "on_stream_failure": on_stream_failure,
     }
-    RunOptions.build(**defaults)  # validate at build time
+    stream_times = {"first_token_timeout": first_token_timeout, "idle_timeout": idle_timeout}
+    RunOptions.build(**defaults, **stream_times)  # validate at build time
     budget = resolve_budget(retry_budget)
     if models:
         cat.subset(list(models))  # unknown ids fail here, naming them
@@ -147,7 +160,13 @@ def create_router(
     # fallback dispatch one to each model: the edge count grows linearly with the catalog.
     for model_id in cat.ids:
         call = CallModel(
-            model_id, provider=provider, catalog=cat, defaults=defaults, timeout=timeout, health=store
+            model_id,
+            provider=provider,
+            catalog=cat,
+            defaults=defaults,
+            timeout=timeout,
+            health=store,
+            **stream_times,
         )
         name = node_name(model_id)
         builder.add_node(name, RunnableCallable(call.invoke, call.ainvoke, name=name, trace=False))

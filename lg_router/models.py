@@ -23,6 +23,7 @@ from langchain_core.language_models import BaseChatModel
 
 from lg_router.catalog import ModelCatalog
 from lg_router.errors import MissingAPIKeyError
+from lg_router.redaction import redacting
 
 # Local servers (llama.cpp, vLLM) accept any key; the SDK insists on one being set.
 NO_KEY_PLACEHOLDER = "not-needed"
@@ -133,7 +134,7 @@ class ModelProvider:
             kwargs["max_tokens"] = spec.max_output_tokens
         kwargs.update(self.client_kwargs)
         kwargs.update(extra)
-        return ChatOpenAI(**kwargs)
+        return redacting(ChatOpenAI)(**kwargs)  # registers its key; scrubs it from failures
 
 
 _SSL: ssl.SSLContext | None = None

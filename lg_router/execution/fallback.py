@@ -56,12 +56,14 @@ def next_model(state: RouterState, catalog: ModelCatalog) -> str | None:
     malformed body, model not found, 413, an unparsable structured answer) goes to the
     next untried model; context overflow only to a larger window; a key problem
     (401/403, missing key) only to a model served from another endpoint or with another
-    key; an error of the request itself, or a failure after tokens were streamed, nowhere.
+    key; an error of the request itself nowhere. After tokens were streamed the next
+    model continues the answer (``on_stream_failure="continue"``; with ``"raise"`` the
+    attempt is not retryable and the run ends in :class:`StreamInterruptedError`).
     """
     attempts = _current_attempts(state)
     last = attempts[-1]
     decision = state["decision"]
-    if decision is None or last.streamed:
+    if decision is None or (last.streamed and not last.retryable):
         return None
     tried = {a.model_id for a in attempts}
     refused = {_key_of(catalog, a.model_id) for a in attempts if a.failure in KEY_KINDS}
@@ -147,10 +149,17 @@ def exhausted_node(catalog: ModelCatalog) -> Any:
         attempts = _current_attempts(state)
         decision = state.get("decision")
         last = attempts[-1]
-        if last.streamed:
+        if last.streamed and not last.retryable:
             reason = (
                 f"model '{last.model_id}' failed after it had started streaming "
-                f"({last.error_type}: {last.error}); the router does not fail over mid-stream"
+                f"({last.error_type}: {last.error}); the answer was not continued on another model "
+                "(on_stream_failure='raise', or an error of the request itself)"
+            )
+            raise StreamInterruptedError(reason, attempts, decision)
+        if any(a.streamed for a in attempts):
+            reason = (
+                f"every ranked model failed ({len(attempts)} attempt(s)) after the answer had started "
+                "streaming; the caller has a partial answer only"
             )
             raise StreamInterruptedError(reason, attempts, decision)
         if last.failure == "missing_key":  # named after the first model that lacked its key
