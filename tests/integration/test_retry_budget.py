@@ -54,5 +54,6 @@ def test_without_a_budget_every_request_tries_every_ranked_model(overloaded: Fau
     errors = asyncio.run(_burst(graph))
     assert not any(isinstance(e, RetryBudgetExceededError) for e in errors)
     assert all(len(e.attempts) == 3 for e in errors if isinstance(e, RoutingError))
-    # the load the budget prevents (a few attempts may time out before they are even sent)
-    assert overloaded.calls() > 2 * REQUESTS
+    # the load the budget prevents: more than the budget's bound (on a loaded machine some
+    # attempts time out before they are even sent, so not always all 600)
+    assert overloaded.calls() > REQUESTS * 1.2 + 10
