@@ -66,6 +66,7 @@ FALLS_BACK = {
     "404 model_not_found": Behavior.error(404, message="The model 'deepseek-v3.2' does not exist"),
     "connection reset": Behavior(kind="reset"),
     "malformed body": Behavior(kind="malformed"),
+    "200 that is not a completion": Behavior(kind="bad_shape"),
     "timeout": Behavior.hang(),
 }
 EXPECTED_KIND = {
@@ -81,6 +82,7 @@ EXPECTED_KIND = {
     "404 model_not_found": "model_not_found",
     "connection reset": "connection",
     "malformed body": "malformed",
+    "200 that is not a completion": "malformed",
     "timeout": "timeout",
 }
 
