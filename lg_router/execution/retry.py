@@ -29,10 +29,13 @@ MIN_RETRY_SECONDS = 0.05
 
 
 def used_seconds(attempts: Sequence[Attempt], model_id: str) -> float:
-    """Seconds ``model_id`` has used in this run: its attempts and the waits between them."""
+    """Seconds ``model_id`` has used in this run: its attempts and the waits between them.
+
+    Called when its last attempt is being retried: each earlier try of it was followed by
+    a wait, and the one being retried is about to be.
+    """
     same = [a for a in attempts if a.model_id == model_id]
-    waits = sum(a.retry_after or 0.0 for a in same)  # every earlier try was followed by its wait
-    return sum(a.seconds for a in same) + waits
+    return sum(a.seconds + (a.retry_after or 0.0) for a in same)
 
 
 def remaining_seconds(state: Any, model_id: str, seconds: float) -> float:
@@ -44,7 +47,12 @@ def remaining_seconds(state: Any, model_id: str, seconds: float) -> float:
 
 
 def retry_wait(
-    attempts: Sequence[Attempt], deadline: float, *, retries: int, max_wait: float
+    attempts: Sequence[Attempt],
+    deadline: float,
+    *,
+    retries: int,
+    max_wait: float,
+    total_left: float | None = None,
 ) -> float | None:
     """Seconds to wait before retrying the last attempt's model, or ``None`` to fall back.
 
@@ -53,6 +61,7 @@ def retry_wait(
         deadline: that model's deadline for the whole run (its ``timeout``).
         retries: how many retries of one model are allowed.
         max_wait: the longest ``Retry-After`` honoured.
+        total_left: what is left of the request's ``total_timeout``, if it has one.
     """
     last = attempts[-1]
     if last.failure not in RETRY_SAME_KINDS or last.retry_after is None or last.streamed:
@@ -61,6 +70,8 @@ def retry_wait(
     if tries > retries or last.retry_after > max_wait:
         return None
     left = deadline - used_seconds(attempts, last.model_id)  # includes this wait
+    if total_left is not None:  # the request's total_timeout: never sleep past it either
+        left = min(left, total_left - last.retry_after)
     return last.retry_after if left >= MIN_RETRY_SECONDS else None
 
 

@@ -293,3 +293,13 @@ def test_runnable_router_sees_the_same_classes(
             call(CODE_TASK)
         assert [a.model_id for a in info.value.attempts] == [RANKED[0]]
         assert server.calls() == 1
+
+
+def test_retry_after_never_sleeps_past_the_total_timeout(server: FaultServer) -> None:
+    server.script(RANKED[0], [Behavior.rate_limited(retry_after=0.6, latency=0.2), Behavior()])
+    graph = create_router(catalog(server), timeout=TIMEOUT, total_timeout=0.7).compile()
+    started = time.perf_counter()
+    out = run(graph, "sync")  # 0.2 s spent + 0.6 s wait > 0.7 s total: no retry, fall back now
+    assert time.perf_counter() - started < 0.7 + 0.5
+    assert [a.model_id for a in out["attempts"]] == RANKED[:2]
+    assert server.calls(RANKED[0]) == 1
