@@ -254,8 +254,6 @@ def classify(exc: BaseException) -> Failure | None:
 def describe_error(exc: BaseException) -> dict[str, Any]:
     """The :class:`~lg_router.decision.Attempt` fields of a failed call.
 
-    Call it inside the ``except`` block that caught ``exc``.
-
     Raises:
         BaseException: ``exc`` itself when it is not a provider failure (a bug), so it
             reaches the caller instead of being retried on another model.
