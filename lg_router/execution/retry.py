@@ -107,8 +107,9 @@ def _repeated_names_fixed(answer: Any, parser: Any) -> Any:
     the name once (see ``runnable.runs.TokenStream``), so the check reads it the same way.
     """
     calls = getattr(answer, "tool_calls", None)
-    names = [getattr(parser, "key_name", None)] + [t.__name__ for t in getattr(parser, "tools", None) or []]
-    names = [n for n in names if n]
+    candidates = [getattr(parser, "key_name", None)]
+    candidates += [t.__name__ for t in getattr(parser, "tools", None) or []]
+    names: list[str] = [n for n in candidates if isinstance(n, str) and n]
     if not calls or not names:
         return answer
     fixed = []
