@@ -143,11 +143,14 @@ OVERFLOWS = {
 }
 
 
+@pytest.mark.parametrize("mode", ["sync", "async"])
 @pytest.mark.parametrize("server_kind", list(OVERFLOWS))
-def test_context_overflow_goes_only_to_a_larger_window(server: FaultServer, server_kind: str) -> None:
+def test_context_overflow_goes_only_to_a_larger_window(
+    server: FaultServer, server_kind: str, mode: str
+) -> None:
     # deepseek (8k) overflows; kimi has a larger window (128k), qwen a smaller one than kimi
     server.script(RANKED[0], OVERFLOWS[server_kind])
-    out = run(create_router(catalog(server, deepseek=8192), timeout=TIMEOUT).compile(), "sync")
+    out = run(create_router(catalog(server, deepseek=8192), timeout=TIMEOUT).compile(), mode)
     attempts = out["attempts"]
     assert [a.model_id for a in attempts] == RANKED[:2]
     assert attempts[0].context_overflow and attempts[0].failure == "context_overflow"
@@ -303,3 +306,20 @@ def test_retry_after_never_sleeps_past_the_total_timeout(server: FaultServer) ->
     assert time.perf_counter() - started < 0.7 + 0.5
     assert [a.model_id for a in out["attempts"]] == RANKED[:2]
     assert server.calls(RANKED[0]) == 1
+
+
+@pytest.mark.parametrize("mode", ["stream", "astream"])
+def test_short_retry_after_is_retried_while_streaming(server: FaultServer, mode: str) -> None:
+    from lg_router import RunnableRouter
+
+    server.script(RANKED[0], [Behavior.rate_limited(retry_after=0.2), Behavior()])
+    router = RunnableRouter(catalog(server), timeout=TIMEOUT)
+
+    async def collect() -> list:
+        return [c async for c in router.astream(CODE_TASK)]
+
+    chunks = list(router.stream(CODE_TASK)) if mode == "stream" else asyncio.run(collect())
+    assert "".join(str(c.content) for c in chunks) == f"answer from {RANKED[0]}"
+    attempts = chunks[-1].response_metadata["attempts"]
+    assert [(a["model_id"], a["outcome"]) for a in attempts] == [(RANKED[0], "error"), (RANKED[0], "ok")]
+    assert server.calls(RANKED[1]) == 0
