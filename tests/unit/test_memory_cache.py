@@ -205,3 +205,20 @@ def test_other_configurable_values_are_part_of_the_key_but_thread_ids_are_not() 
     assert ask(app, thread_id="b")["decision"].cache == "exact"  # another thread, same workflow
     assert ask(app, lg_router_pin="beta")["decision"].cache is None  # a classifier may read it
     assert counting.calls == 2
+
+
+def test_a_model_whose_breaker_opened_is_never_served_from_the_cache() -> None:
+    from lg_router.decision import Attempt
+    from lg_router.health import BreakerPolicy, MemoryHealth
+
+    store = MemoryHealth(BreakerPolicy(failures=2, cooldown=60))
+    counting = CountingClassifier()
+    app = create_router(small_catalog(), classifier=counting, chat_models=fakes(), health=store).compile()
+    first = ask(app)["decision"]
+    assert ask(app)["decision"].cache == "exact"
+    for _ in range(3):  # what failed calls report: the breaker of the first choice opens
+        store.record(Attempt(model_id=first.best, outcome="timeout", seconds=1.0, retryable=True))
+    again = ask(app)["decision"]
+    assert again.cache is None and first.best not in again.model_ids
+    assert again.excluded[first.best].startswith("cooling down until ")
+    assert counting.calls == 2
