@@ -63,14 +63,6 @@ def _first_token(chunks: Iterable[Any]) -> float:
     raise RuntimeError("the stream sent no token")
 
 
-async def _afirst_token(chunks: Any) -> float:
-    start = time.perf_counter()
-    async for chunk in chunks:
-        if getattr(chunk, "content", None):
-            return time.perf_counter() - start
-    raise RuntimeError("the stream sent no token")
-
-
 def stall(quick: bool, idle: float = 0.3) -> list[Row]:
     """Rows: the stall-to-continuation wait of each router API vs the ideal."""
     from lg_router import RunnableRouter, create_router, route
@@ -87,9 +79,9 @@ def stall(quick: bool, idle: float = 0.3) -> list[Row]:
             }
         )
         messages = [HumanMessage(SHORT_TASK)]
-        # health off: the first model stalls every round, which would (rightly) open its breaker
-        # (and so would the retry budget: every round is a fallback)
-        off = {"health": None, "retry_budget": None}
+        # Health and the retry budget off: every round stalls the first model on purpose
+        # (with health on, its breaker opens after a few rounds and it is skipped).
+        off: dict[str, Any] = {"health": None, "retry_budget": None}
         router = RunnableRouter(catalog, idle_timeout=idle, **off)
         graph = create_router(catalog, idle_timeout=idle, **off).compile()
         direct = clients.direct_model(url, second)
@@ -106,11 +98,9 @@ def stall(quick: bool, idle: float = 0.3) -> list[Row]:
         }
         samples: dict[str, list[float]] = {name: [] for name in variants}
         firsts: list[float] = []
-        afirsts: list[float] = []
         try:
             for i in range(rounds + 1):
                 firsts.append(_first_token(direct.stream(messages)))
-                afirsts.append(loop.run_until_complete(_afirst_token(direct.astream(messages))))
                 for name, fn in variants.items():
                     gap, n = fn()
                     if n != 10:
@@ -120,21 +110,18 @@ def stall(quick: bool, idle: float = 0.3) -> list[Row]:
             fallbacks_note = _with_fallbacks(url, first, second, idle, messages)
         finally:
             loop.close()
-    ideal = idle + median(firsts[1:])
-    aideal = idle + median(afirsts[1:])  # the async client's own first-token time
+    direct_first = median(firsts[1:])
+    ideal = idle + direct_first
     case = f"1st stalls after 5 tokens; idle_timeout {idle * 1000:.0f} ms; 2nd first token ~20 ms"
     rows = [
-        Row(BENCH, case, "direct 2nd model: time to first token (.stream)", firsts[1:]),
-        Row(BENCH, case, "direct 2nd model: time to first token (.astream)", afirsts[1:]),
+        Row(BENCH, case, "direct 2nd model: time to first token", firsts[1:]),
         Row(BENCH, case, "ideal: idle_timeout + 2nd first token", fixed=ideal, baseline=ideal),
-        Row(BENCH, case, "ideal (async): idle_timeout + 2nd first token", fixed=aideal, baseline=aideal),
     ]
     for name, values in samples.items():
-        ideal_here = aideal if "astream" in name else ideal
-        excess = (median(values) - ideal_here) * 1000
+        excess = (median(values) - ideal) * 1000
         verdict = "within" if excess <= TARGET_MS else "OVER"
         note = f"stall -> next token; {excess:+.1f} ms vs ideal ({verdict} {TARGET_MS:.0f} ms)"
-        rows.append(Row(BENCH, case, name, values, baseline=ideal_here, note=note))
+        rows.append(Row(BENCH, case, name, values, baseline=ideal, note=note))
     rows.append(info_row(BENCH, case, f"ChatOpenAI(timeout={idle:g}).with_fallbacks", fallbacks_note))
     return rows
 
@@ -160,7 +147,7 @@ def long_stream(quick: bool, timeout: float = 1.5) -> list[Row]:
         best = route(SHORT_TASK, catalog=catalog).model_ids[0]
         server.configure(streams={best: {"tokens": tokens, "interval": interval, "first_token": 0.02}})
         messages = [HumanMessage(SHORT_TASK)]
-        router = RunnableRouter(catalog, timeout=timeout, health=None)
+        router = RunnableRouter(catalog, timeout=timeout)
         direct = clients.direct_model(url, best, timeout=timeout)
         chain = clients.with_fallbacks(url, best, best, timeout=timeout)
         results: dict[str, str | tuple[int, float]] = {}
@@ -227,7 +214,7 @@ def hedge(quick: bool, hedge_after: float = 0.1) -> list[Row]:
             }
         )
         messages = [HumanMessage(SHORT_TASK)]
-        off = {"health": None, "retry_budget": None}  # measured latency would reorder the ranking
+        off: dict[str, Any] = {"health": None, "retry_budget": None}  # measure the hedge alone
         plain = RunnableRouter(catalog, **off)
         hedged = RunnableRouter(catalog, hedge_after=hedge_after, **off)
         direct = clients.direct_model(url, first)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from lg_router.redaction import redact
+
 if TYPE_CHECKING:
     from lg_router.decision import Attempt, RoutingDecision
 
@@ -67,7 +69,7 @@ class RoutingError(LgRouterError, RuntimeError):
                 f"  {i}. {a.model_id}: {a.outcome} {a.error_type or ''} after {a.seconds:.2f}s"
                 f"{': ' + a.error if a.error else ''}"
             )
-        super().__init__("\n".join(lines))
+        super().__init__(redact("\n".join(lines)))  # a provider may quote the key back
 
 
 class StreamInterruptedError(RoutingError):

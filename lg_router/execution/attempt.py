@@ -190,10 +190,10 @@ class CallModel:
                 race = self._race(call)
                 drive_sync(race)
                 return self._finish(state, call, race_results(race))
-            model, messages = self._whole_request(call)
             child = _child(config, self.model_id)
 
-            def whole() -> Any:
+            def whole() -> Any:  # building the client counts against the deadline too
+                model, messages = self._whole_request(call)
                 return check_answer(model.invoke(messages, child), call.options)
 
             answer = run_with_deadline(whole, call.times.call, self.model_id)
@@ -212,10 +212,14 @@ class CallModel:
                 race = self._race(call)
                 await drive_async(race)
                 return self._finish(state, call, race_results(race))
-            model, messages = self._whole_request(call)
-            coro = model.ainvoke(messages, _child(config, self.model_id))
+            child = _child(config, self.model_id)
+
+            async def whole() -> Any:  # building the client counts against the deadline too
+                model, messages = self._whole_request(call)
+                return await model.ainvoke(messages, child)
+
             answer = check_answer(
-                await await_with_deadline(coro, call.times.call, self.model_id), call.options
+                await await_with_deadline(whole(), call.times.call, self.model_id), call.options
             )
         except Exception as exc:
             return self._finish(state, call, [self._failure(call, exc)])

@@ -46,6 +46,11 @@ Behaviours (``Behavior.kind``), as seen on the wire:
     closed) without the finishing chunk and without ``[DONE]``: what a proxy that drops
     a stream's tail sends; the openai SDK ends such a stream quietly.  Non-streaming:
     same as ``cut_stream``.
+``echo_auth``
+    401 whose error message quotes the request's ``Authorization`` header (what some
+    gateways do: "Incorrect API key provided: Bearer sk-..."), to test redaction.
+``bad_shape``
+    200 with a well-formed JSON body whose ``choices`` is null (not a chat completion).
 ``proxy``
     forward to the upstream server given as ``FaultServer(upstream=...)`` (default
     behaviour when an upstream is configured).
@@ -107,6 +112,9 @@ KINDS = frozenset(
         "stream_error",
         "unfinished_stream",
         "proxy",
+        "echo_auth",
+        # --- error classes: a 200 whose JSON is well formed but not a chat completion
+        "bad_shape",
     }
 )
 
@@ -1037,12 +1045,26 @@ class FaultServer:
             return self._error_response(record.status, behavior)
         if kind == "proxy":
             return await self._proxy(request, body, model, record)
+        if kind == "echo_auth":  # a provider that quotes the credentials it rejected
+            record.status = 401
+            header = request.headers.get("Authorization", "")
+            return self._error_response(401, message=f"Incorrect API key provided: {header}")
 
         reply = self._plan(body, behavior, model)
         cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         created = int(time.time())
         headers = {"x-fault-server-kind": kind, **behavior.headers}
 
+        if kind == "bad_shape":  # error classes: 200, valid JSON, ``choices`` null (vLLM does this)
+            record.status = 200
+            shape = {
+                "id": cid,
+                "object": "chat.completion",
+                "created": created,
+                "model": model,
+                "choices": None,
+            }
+            return web.json_response(shape, headers=headers)
         if kind == "malformed":
             record.status = 200
             if not stream:
