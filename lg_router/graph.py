@@ -189,6 +189,7 @@ def create_router(
             defaults=defaults,
             timeout=timeout,
             health=store,
+            budget=budget,
             **stream_times,
         )
         name = node_name(model_id)

@@ -34,7 +34,7 @@ from lg_router.execution.drive import drive_async, drive_sync
 from lg_router.execution.errors import describe_error
 from lg_router.execution.outcome import Result, race_results
 from lg_router.execution.relay import Relay, split_consumers
-from lg_router.execution.retry import check_answer, remaining_seconds
+from lg_router.execution.retry import RetryBudget, check_answer, remaining_seconds
 from lg_router.execution.stream import Source, StreamRace
 from lg_router.health.gate import report
 from lg_router.health.store import Health
@@ -95,8 +95,10 @@ class CallModel:
         first_token_timeout: float | None = None,
         idle_timeout: float | None = None,
         health: Health | None = None,
+        budget: RetryBudget | None = None,
     ) -> None:
         self.health = health
+        self.budget = budget
         self.model_id = model_id
         self.provider = provider
         self.catalog = catalog
@@ -173,6 +175,8 @@ class CallModel:
             sources,
             hedge_after=call.options.hedge_after,
             check=lambda answer: check_answer(answer, call.options),
+            # a hedge is an extra call like a fallback: it spends the same retry budget
+            may_hedge=self.budget.try_spend if self.budget is not None else None,
         )
 
     # -- running ----------------------------------------------------------------------------

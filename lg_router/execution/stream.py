@@ -95,8 +95,10 @@ class StreamRace:
         *,
         hedge_after: float | None,
         check: Callable[[AIMessage], Any] | None = None,
+        may_hedge: Callable[[], bool] | None = None,
     ) -> None:
         self.check = check
+        self.may_hedge = may_hedge
         self.times = times
         self.sources = sources
         self.hedge_after = hedge_after if len(sources) > 1 else None
@@ -118,8 +120,11 @@ class StreamRace:
         return self.hedge_after is not None and self.sources[1].outcome == "pending" and self.sources[0].live
 
     def hedge_due(self, now: float) -> Source | None:
-        """The hedge to start now, if its time has come."""
+        """The hedge to start now, if its time has come (and ``may_hedge`` allows it)."""
         if self.hedge_due_later and self.winner is None and now >= self.t0 + self.hedge_after:  # type: ignore[operator]
+            if self.may_hedge is not None and not self.may_hedge():
+                self.hedge_after = None  # over the retry budget: wait for the first model alone
+                return None
             return self.sources[1]
         return None
 
