@@ -189,7 +189,7 @@ def create_router(
             defaults=defaults,
             timeout=timeout,
             health=store,
-            budget=budget,
+            budget=retry,
             **stream_times,
         )
         name = node_name(model_id)
