@@ -204,7 +204,8 @@ class Gateway:
         return JSONResponse(self._model_card(model_id))
 
     async def healthz(self, request: Request) -> Response:
-        return JSONResponse({"status": "ok", "models": len(self.catalog), "in_flight": self.active})
+        body = {"status": "ok", "models": len(self.catalog), "in_flight": self.active, "worker": os.getpid()}
+        return JSONResponse(body)
 
     async def metrics_page(self, request: Request) -> Response:
         return Response(self.metrics.render(), media_type=CONTENT_TYPE)
