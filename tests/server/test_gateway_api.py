@@ -381,3 +381,12 @@ def test_graceful_shutdown_finishes_in_flight_streams(
         assert "Finished server process" in gateway.log()
     finally:
         fault.set_default(Behavior())
+
+
+def test_no_keys_on_loopback_serves_with_a_warning(upstream: FaultServer, fault: FaultServer) -> None:
+    with GatewayProcess(upstream.base_url, keys=()) as open_gateway:
+        anyone = OpenAI(base_url=open_gateway.base_url, api_key="anything", max_retries=0)
+        assert anyone.chat.completions.create(
+            model="auto", messages=[{"role": "user", "content": "hi"}]
+        ).model
+        assert "warning: no gateway keys" in open_gateway.log()
