@@ -15,9 +15,12 @@ from lg_router.errors import (
     LgRouterError,
     MissingAPIKeyError,
     NoFeasibleModelError,
+    RetryBudgetExceededError,
     RoutingError,
     StreamInterruptedError,
+    StructuredOutputError,
 )
+from lg_router.execution.retry import RetryBudget
 from lg_router.graph import create_router
 from lg_router.routing import aroute, route
 from lg_router.runnable import RunnableRouter
@@ -38,6 +41,8 @@ __all__ = [
     "NoFeasibleModelError",
     "Pricing",
     "RankedModel",
+    "RetryBudget",
+    "RetryBudgetExceededError",
     "RouterContext",
     "RouterInput",
     "RouterOutput",
@@ -47,6 +52,7 @@ __all__ = [
     "RulesClassifier",
     "RunnableRouter",
     "StreamInterruptedError",
+    "StructuredOutputError",
     "aroute",
     "create_router",
     "route",

@@ -94,7 +94,7 @@ class ModelSpec(BaseModel):
     pricing: Pricing = Pricing()
     quality: int = Field(default=3, ge=1, le=5)
     speed: int = Field(default=3, ge=1, le=5)
-    timeout: float | None = Field(default=None, gt=0)
+    timeout: float | None = Field(default=None, gt=0, le=86_400, allow_inf_nan=False, strict=True)
     tier: str | None = None
 
     @model_validator(mode="after")
@@ -128,7 +128,7 @@ class ModelCatalog(BaseModel):
     base_url: str | None = None
     api_key_env: str | None = None
     default_model: str | None = None
-    default_timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
+    default_timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0, le=86_400, allow_inf_nan=False, strict=True)
     default_max_output_tokens: int = Field(default=1024, gt=0)
     models: tuple[ModelSpec, ...] = Field(min_length=1)
 

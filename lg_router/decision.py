@@ -88,6 +88,9 @@ class Attempt(BaseModel):
     context_overflow: bool = False
     usage: dict[str, int] | None = None
     cost: float | None = None
+    # The failure class (lg_router.execution.errors.FailureKind) and the provider's Retry-After.
+    failure: str | None = None
+    retry_after: float | None = None
 
 
 def llm_schema(candidate_ids: Sequence[str]) -> dict[str, Any]:

@@ -44,15 +44,6 @@ class NoFeasibleModelError(LgRouterError, ValueError):
         super().__init__(msg)
 
 
-class MissingAPIKeyError(LgRouterError, RuntimeError):
-    """The env var that holds a model's API key is not set (raised at first call)."""
-
-    def __init__(self, model_id: str, env_var: str) -> None:
-        self.model_id = model_id
-        self.env_var = env_var
-        super().__init__(f"model '{model_id}' needs an API key: set the environment variable {env_var}")
-
-
 class RoutingError(LgRouterError, RuntimeError):
     """Every ranked model that could be tried failed (or a failure could not be retried).
 
@@ -84,4 +75,46 @@ class StreamInterruptedError(RoutingError):
 
     The router does not fail over once tokens have reached the caller, because the
     answer would be stitched from two models; the partial answer is not returned.
+    """
+
+
+class MissingAPIKeyError(RoutingError):
+    """The env var that holds a model's API key is not set (raised at first call).
+
+    Raised by the router when the model the task was routed to has no key and no other
+    ranked model is served from another endpoint or with another key; ``attempts`` and
+    ``decision`` then say what was tried.
+
+    Attributes:
+        model_id: the model whose key is missing.
+        env_var: the environment variable to set.
+    """
+
+    def __init__(
+        self,
+        model_id: str,
+        env_var: str,
+        attempts: Sequence[Attempt] = (),
+        decision: RoutingDecision | None = None,
+    ) -> None:
+        self.model_id = model_id
+        self.env_var = env_var
+        super().__init__(
+            f"model '{model_id}' needs an API key: set the environment variable {env_var}", attempts, decision
+        )
+
+
+class StructuredOutputError(RoutingError):
+    """No ranked model answered with a valid call of the structured-output schema.
+
+    Each model that answered without the forced tool call, or with arguments that do
+    not match the schema, is an attempt; ``attempts`` lists them.
+    """
+
+
+class RetryBudgetExceededError(RoutingError):
+    """A fallback or retry was refused because the router's retry budget is spent.
+
+    Under overload, fallbacks would multiply the load sent upstream; the budget allows
+    extra attempts up to a fraction of the recent first attempts (``retry_budget``).
     """

@@ -6,12 +6,15 @@ inside a task) can put a model outside the feasible pool into a decision.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 
 from lg_router.catalog import ModelCatalog, ModelSpec
 from lg_router.decision import PREFERENCES, RankedModel, RoutingDecision
 from lg_router.errors import InvalidOptionError, NoFeasibleModelError
+from lg_router.health.stats import Measured
 from lg_router.task import TaskView
 
 # Which declared capability serves each category.
@@ -178,7 +181,7 @@ def rank(
     for order, spec in enumerate(candidates):
         value, why = fit(spec, category, default_id)
         score = (
-            w_fit * value + w_q * (spec.quality - 1) / 4 + w_s * (spec.speed - 1) / 4 + w_c * cheap[spec.id]
+            w_fit * value + w_q * (spec.quality - 1) / 4 + w_s * speed_term(spec)[0] + w_c * cheap[spec.id]
         )
         scored.append((score, order, spec, why))
     scored.sort(key=lambda t: (-t[0], t[1]))
@@ -190,7 +193,7 @@ def rank(
             if pos == 0
             else f"fallback #{pos} for this {category.replace('_', ' ')} task"
         )
-        trait = _trait(spec, preference, cheap[spec.id])
+        trait = _measured_trait(spec, preference, _trait(spec, preference, cheap[spec.id]))
         ranked.append(
             RankedModel(
                 model_id=spec.id,
@@ -244,3 +247,56 @@ def enforce(
             "note": note,
         }
     )
+
+
+# -- health: models cooling down, measured latency ---------------------------------------
+# Seconds of p50 latency that score 0.5 on the speed term (0.2 s -> 0.83, 2 s -> 0.33).
+SPEED_REFERENCE_SECONDS = 1.0
+# Measured p50 latency per model id, set by the Decider around one decision (a context
+# variable, so the classifiers' contract stays ``candidates -> decision``).
+_MEASURED: ContextVar[Mapping[str, Measured] | None] = ContextVar("lg_router_measured", default=None)
+
+
+@contextmanager
+def measured_latency(measured: Mapping[str, Measured]) -> Iterator[None]:
+    """Within the block, :func:`rank` scores speed from ``measured`` (id -> ``Measured``)."""
+    token = _MEASURED.set(measured)
+    try:
+        yield
+    finally:
+        _MEASURED.reset(token)
+
+
+def speed_term(spec: ModelSpec) -> tuple[float, str | None]:
+    """The speed score in [0, 1]: measured p50 latency if known, else the catalog hint."""
+    value = (_MEASURED.get() or {}).get(spec.id)
+    if value is None:
+        return (spec.speed - 1) / 4, None
+    return 1.0 / (1.0 + value.p50 / SPEED_REFERENCE_SECONDS), value.words
+
+
+def _measured_trait(spec: ModelSpec, preference: str, trait: str) -> str:
+    """The justification's trait, saying so when measured latency replaced the speed hint."""
+    measured = speed_term(spec)[1]
+    if measured is None or preference not in ("speed", "balanced"):
+        return trait
+    return measured if preference == "speed" else f"{trait}; {measured}"
+
+
+def healthy(feasible_set: Feasible, unavailable: Mapping[str, str]) -> tuple[Feasible, str | None]:
+    """Take models whose breaker is open out of the pool, before anything is ranked.
+
+    Returns:
+        The pool without them (their reasons in ``excluded``) and no note; or, when
+        every feasible model is unavailable, the pool unchanged and a note saying the
+        router tries them anyway in rank order.
+    """
+    out = {m.id: unavailable[m.id] for m in feasible_set.models if m.id in unavailable}
+    if not out:
+        return feasible_set, None
+    kept = tuple(m for m in feasible_set.models if m.id not in out)
+    if not kept:
+        reasons = "; ".join(f"{k}: {v}" for k, v in out.items())
+        note = f"every feasible model is unhealthy, trying them anyway in rank order ({reasons})"
+        return feasible_set, note
+    return replace(feasible_set, models=kept, excluded={**feasible_set.excluded, **out}), None

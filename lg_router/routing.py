@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
 from typing import Any
 
@@ -13,6 +14,8 @@ from lg_router.catalog import ModelCatalog
 from lg_router.classifiers import Classifier, HybridClassifier, LLMClassifier, RulesClassifier
 from lg_router.decision import RoutingDecision
 from lg_router.errors import InvalidOptionError
+from lg_router.health.gate import Admission, HealthGate
+from lg_router.health.store import Health
 from lg_router.models import ModelProvider
 from lg_router.policy import Feasible, check_preference, enforce, feasible
 from lg_router.state import RunOptions
@@ -60,9 +63,10 @@ def resolve_classifier(
 class Decider:
     """Everything needed to decide a route; shared by the graph, ``route()`` and the CLI."""
 
-    def __init__(self, catalog: ModelCatalog, classifier: Classifier) -> None:
+    def __init__(self, catalog: ModelCatalog, classifier: Classifier, health: Health | None = None) -> None:
         self.catalog = catalog
         self.classifier = classifier
+        self.gate = HealthGate(health, catalog) if health is not None else None
 
     def prepare(self, task: Any, options: RunOptions) -> tuple[TaskView, Feasible]:
         """The task view and the feasible pool (raises typed errors for bad input)."""
@@ -81,6 +85,16 @@ class Decider:
             output_tokens=options.max_tokens or self.catalog.default_max_output_tokens,
         )
 
+    def _admit(self, pool: Feasible, options: RunOptions) -> tuple[Feasible, Admission | None]:
+        """Health: skip models cooling down (before ranking), measured latency for the ranking."""
+        return (pool, None) if self.gate is None else self.gate.admit(pool, options)
+
+    def _ranking(self, admission: Admission | None) -> AbstractContextManager[None]:
+        return nullcontext() if self.gate is None or admission is None else self.gate.ranking(admission)
+
+    def _healthy(self, decision: RoutingDecision, admission: Admission | None) -> RoutingDecision:
+        return decision if self.gate is None or admission is None else self.gate.finish(decision, admission)
+
     def _default_id(self, pool: Feasible) -> str:
         ids = [m.id for m in pool.models]
         return self.catalog.fallback_default if self.catalog.fallback_default in ids else ids[0]
@@ -88,28 +102,38 @@ class Decider:
     def decide(self, task: Any, options: RunOptions, config: RunnableConfig | None = None) -> RoutingDecision:
         """Route ``task`` (sync)."""
         task_view, pool = self.prepare(task, options)
-        decision = self.classifier.classify(
-            task_view,
-            pool.models,
-            preference=options.preference,
-            default_id=self._default_id(pool),
-            config=config,
-        )
-        return self._finish(decision, task_view, pool, options)
+        pool, admission = self._admit(pool, options)
+        with self._ranking(admission):
+            decision = self.classifier.classify(
+                task_view,
+                pool.models,
+                preference=options.preference,
+                default_id=self._default_id(pool),
+                config=config,
+            )
+            decision = self._healthy(self._finish(decision, task_view, pool, options), admission)
+        if self.gate is not None and admission is not None:
+            self.gate.report(decision, admission, config)
+        return decision
 
     async def adecide(
         self, task: Any, options: RunOptions, config: RunnableConfig | None = None
     ) -> RoutingDecision:
         """Route ``task`` (async)."""
         task_view, pool = self.prepare(task, options)
-        decision = await self.classifier.aclassify(
-            task_view,
-            pool.models,
-            preference=options.preference,
-            default_id=self._default_id(pool),
-            config=config,
-        )
-        return self._finish(decision, task_view, pool, options)
+        pool, admission = self._admit(pool, options)
+        with self._ranking(admission):
+            decision = await self.classifier.aclassify(
+                task_view,
+                pool.models,
+                preference=options.preference,
+                default_id=self._default_id(pool),
+                config=config,
+            )
+            decision = self._healthy(self._finish(decision, task_view, pool, options), admission)
+        if self.gate is not None and admission is not None:
+            await self.gate.areport(decision, admission, config)
+        return decision
 
 
 def _decider(catalog: ModelCatalog | str | None, classifier: str | Classifier | None) -> Decider:

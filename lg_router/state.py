@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from langchain_core.messages import AnyMessage
 from langchain_core.runnables import RunnableConfig
+from langgraph.channels import BinaryOperatorAggregate, LastValue
 from langgraph.graph.message import add_messages
-from typing_extensions import TypedDict
+from typing_extensions import Self, TypedDict
 
 from lg_router.decision import Attempt, RoutingDecision
 from lg_router.errors import InvalidOptionError
@@ -21,6 +23,89 @@ def add_attempts(left: list[Attempt] | None, right: list[Attempt] | None) -> lis
     if right is None:
         return []
     return [*(left or []), *right]
+
+
+# The longest timeout (seconds) any option accepts: one day.
+MAX_SECONDS = 86_400.0
+
+
+def check_seconds(name: str, value: Any, *, allow_zero: bool = False) -> float | None:
+    """Validate a duration option: a finite number of seconds, > 0 (or >= 0), at most a day.
+
+    Every timeout-like option of every API goes through here (``timeout``, and the
+    stream timeouts), so ``0``, negatives, ``NaN``, ``inf``, ``1e300`` and strings fail
+    the same way wherever they are given.
+
+    Raises:
+        InvalidOptionError: naming the option and the value.
+    """
+    if value is None:
+        return None
+    bad = isinstance(value, bool) or not isinstance(value, int | float)
+    if not bad:
+        number = float(value)
+        bad = (
+            not math.isfinite(number)
+            or number > MAX_SECONDS
+            or number < 0
+            or (number == 0 and not allow_zero)
+        )
+    if bad:
+        low = ">= 0" if allow_zero else "> 0"
+        msg = f"option '{name}' must be a number of seconds {low} and at most {MAX_SECONDS:g}, got {value!r}"
+        raise InvalidOptionError(msg)
+    return float(value)
+
+
+def check_count(name: str, value: Any) -> int:
+    """Validate a count option (an ``int`` >= 0, at most 10).
+
+    Raises:
+        InvalidOptionError: naming the option and the value.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+        msg = f"option '{name}' must be an integer from 0 to 10, got {value!r}"
+        raise InvalidOptionError(msg)
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, RoutingDecision | Attempt):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+class DecisionChannel(LastValue[Any]):
+    """The ``decision`` channel: a :class:`RoutingDecision` in the run, plain data in checkpoints.
+
+    Checkpointers warn on (and will block) unregistered types; a checkpoint of plain
+    data loads anywhere, and comes back as a ``RoutingDecision``.
+    """
+
+    def checkpoint(self) -> Any:
+        return _plain(super().checkpoint())
+
+    def from_checkpoint(self, checkpoint: Any) -> Self:
+        if isinstance(checkpoint, Mapping):
+            checkpoint = RoutingDecision.model_validate(checkpoint)
+        return super().from_checkpoint(checkpoint)
+
+
+class AttemptsChannel(BinaryOperatorAggregate[Any]):
+    """The ``attempts`` channel (appends, see :func:`add_attempts`), plain in checkpoints."""
+
+    def __init__(self, typ: Any, operator: Any = None) -> None:
+        super().__init__(typ, operator or add_attempts)
+
+    def checkpoint(self) -> Any:
+        return _plain(super().checkpoint())
+
+    def from_checkpoint(self, checkpoint: Any) -> Self:
+        if isinstance(checkpoint, list):
+            checkpoint = [Attempt.model_validate(a) if isinstance(a, Mapping) else a for a in checkpoint]
+        return super().from_checkpoint(checkpoint)
 
 
 class RouterInput(TypedDict):
@@ -44,8 +129,8 @@ class RouterState(TypedDict):
     """
 
     messages: Annotated[list[AnyMessage], add_messages]
-    decision: RoutingDecision | None
-    attempts: Annotated[list[Attempt], add_attempts]
+    decision: Annotated[RoutingDecision | None, DecisionChannel]
+    attempts: Annotated[list[Attempt], AttemptsChannel]
 
 
 @dataclass
@@ -74,6 +159,9 @@ OPTION_KEYS = (
     "tool_choice",
     "needs_json",
     "stop",
+    "retries",
+    "max_retry_wait",
+    "answer_parser",
     "model_kwargs",
 )
 
@@ -97,6 +185,9 @@ class RunOptions:
     tool_choice: Any = None
     needs_json: bool = False
     stop: tuple[str, ...] = ()
+    retries: int = 1
+    max_retry_wait: float = 2.0
+    answer_parser: Any = None
     # Extra call arguments (temperature, max_tokens, response_format ...) bound on
     # whichever model answers; the gateway passes the OpenAI request's parameters here.
     model_kwargs: Mapping[str, Any] | None = None
@@ -128,9 +219,11 @@ class RunOptions:
         if models is not None and not isinstance(models, Sequence):
             msg = f"option 'models' must be a list of catalog ids, got {type(models).__name__}"
             raise InvalidOptionError(msg)
-        timeout = values.get("timeout")
-        if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
-            msg = f"option 'timeout' must be a positive number of seconds, got {timeout!r}"
+        timeout = check_seconds("timeout", values.get("timeout"))
+        wait = check_seconds("max_retry_wait", values.get("max_retry_wait", 2.0), allow_zero=True)
+        parser = values.get("answer_parser")
+        if parser is not None and not callable(getattr(parser, "invoke", None)):
+            msg = f"option 'answer_parser' must be a Runnable, got {type(parser).__name__}"
             raise InvalidOptionError(msg)
         return cls(
             preference=values.get("preference", "balanced"),
@@ -141,5 +234,8 @@ class RunOptions:
             tool_choice=values.get("tool_choice"),
             needs_json=bool(values.get("needs_json", False)),
             stop=_stop_tuple(values.get("stop")),
+            retries=check_count("retries", values.get("retries", 1)),
+            max_retry_wait=2.0 if wait is None else wait,
+            answer_parser=parser,
             model_kwargs=dict(values["model_kwargs"]) if values.get("model_kwargs") else None,
         )

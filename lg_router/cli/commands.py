@@ -1,4 +1,4 @@
-"""The ``lg-router`` command line: route, run, chat, catalog, graph.
+"""The ``lg-router`` command line: route, run, chat, catalog, graph, health.
 
 Exit codes: 0 success, 1 an error lg-router or a model reported (one line on stderr;
 ``--debug`` adds the traceback), 2 a usage error (unknown command or option, bad value),
@@ -21,6 +21,8 @@ import typer
 from rich.console import Console
 
 from lg_router.cli.env import load_catalog
+from lg_router.cli.health import HealthOpt, health_option
+from lg_router.cli.health import health as health_command
 from lg_router.cli.input import build_task, parse_models, read_task
 from lg_router.cli.render import catalog_table, decision_json, print_decision, summary_line
 from lg_router.errors import InvalidOptionError, LgRouterError, RoutingError
@@ -161,6 +163,21 @@ def route(
     print_decision(out, decision, seconds=seconds)
 
 
+def _seconds(value: float | None) -> float | None:
+    """``--timeout``: a finite number of seconds > 0 (exit 2 otherwise)."""
+    from lg_router.state import check_seconds
+
+    try:
+        return check_seconds("--timeout", value)
+    except InvalidOptionError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+TimeoutOpt = Annotated[
+    float | None, typer.Option("--timeout", callback=_seconds, help="Seconds per model attempt.")
+]
+
+
 @app.command()
 def run(
     task: TaskArg = None,
@@ -172,10 +189,9 @@ def run(
     classifier: ClassifierOpt = ClassifierName.rules,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
-    timeout: Annotated[
-        float | None, typer.Option("--timeout", min=0.001, help="Seconds per model attempt.")
-    ] = None,
+    timeout: TimeoutOpt = None,
     json_output: JsonOpt = False,
+    health: HealthOpt = None,
 ) -> None:
     """Route TASK, stream the answer, then print who answered and what it cost.
 
@@ -188,7 +204,7 @@ def run(
     messages = to_messages(build_task(text, image))
     cat = load_catalog(catalog, base_url=base_url, api_key_env=api_key_env)
     pool = parse_models(models)
-    graph = _compiled(cat, classifier, preference, pool, timeout)
+    graph = _compiled(cat, classifier, preference, pool, timeout, health_option(health))
     check_keys(cat, pool)
     sink = open(os.devnull, "w") if json_output else sys.stdout  # noqa: SIM115
     try:
@@ -224,9 +240,8 @@ def chat(
     classifier: ClassifierOpt = ClassifierName.rules,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
-    timeout: Annotated[
-        float | None, typer.Option("--timeout", min=0.001, help="Seconds per model attempt.")
-    ] = None,
+    timeout: TimeoutOpt = None,
+    health: HealthOpt = None,
 ) -> None:
     """Chat in the terminal; every turn is routed and shows which model answered.
 
@@ -238,7 +253,7 @@ def chat(
 
     cat = load_catalog(catalog, base_url=base_url, api_key_env=api_key_env)
     pool = parse_models(models)
-    graph = _compiled(cat, classifier, preference, pool, timeout)
+    graph = _compiled(cat, classifier, preference, pool, timeout, health_option(health))
     check_keys(cat, pool)
     repl(graph, cat, out=out, err=err)
 
@@ -285,17 +300,26 @@ def graph(
     render(cat, output, out=out)
 
 
+app.command("health")(health_command)
+
+
 def _compiled(
     cat: Any,
     classifier: ClassifierName,
     preference: Preference,
     pool: list[str] | None,
     timeout: float | None,
+    health: str | None = "memory",
 ) -> Any:
     from lg_router.graph import create_router
 
     return create_router(
-        cat, classifier=classifier.value, preference=preference.value, models=pool, timeout=timeout
+        cat,
+        classifier=classifier.value,
+        preference=preference.value,
+        models=pool,
+        timeout=timeout,
+        health=health,
     ).compile()
 
 
@@ -358,4 +382,7 @@ def _one_line(exc: BaseException) -> str:
     return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
 
-import lg_router.cli.serve  # noqa: E402, F401  (registers `lg-router serve`; it imports this module)
+# Commands in their own modules register themselves on ``app`` when imported.
+from lg_router.cli import eval as _eval  # noqa: E402, F401
+from lg_router.cli import report as _report  # noqa: E402, F401
+from lg_router.cli import serve as _serve  # noqa: E402, F401

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
 from langchain_core.callbacks import BaseCallbackHandler, BaseCallbackManager
-from langchain_core.exceptions import ContextOverflowError, ModelError
 from langchain_core.messages import AIMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
 from lg_router.catalog import ModelCatalog
 from lg_router.decision import Attempt
-from lg_router.errors import LgRouterError
 from lg_router.execution.deadline import DeadlineExceeded, await_with_deadline, run_with_deadline
+from lg_router.execution.errors import describe_error
+from lg_router.execution.retry import check_answer, remaining_seconds
+from lg_router.health.gate import report
+from lg_router.health.store import Health
 from lg_router.models import ModelProvider
 from lg_router.state import RouterState, RunOptions
-
-_RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529})
 
 
 class _AttemptWatch(BaseCallbackHandler):
@@ -79,25 +78,6 @@ def _openai_client_model(model: Any) -> bool:
     return "request_timeout" in fields and "openai_api_base" in fields
 
 
-def describe_error(exc: BaseException) -> tuple[str, bool, str]:
-    """``(outcome, retryable, message)`` of a failed call, provider-neutral."""
-    message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-    if isinstance(exc, DeadlineExceeded | asyncio.TimeoutError | TimeoutError):
-        return "timeout", True, message
-    if isinstance(exc, LgRouterError):
-        return "error", False, message
-    if isinstance(exc, ModelError):
-        timeout = "Timeout" in type(exc).__name__
-        return ("timeout" if timeout else "error"), bool(exc.is_retryable), message
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int):
-        return "error", status in _RETRYABLE_STATUS, message
-    if "Timeout" in type(exc).__name__:
-        return "timeout", True, message
-    # Unknown failures (malformed bodies, dropped connections) are the provider's.
-    return "error", True, message
-
-
 class CallModel:
     """The execution node of one catalog model.
 
@@ -115,7 +95,9 @@ class CallModel:
         catalog: ModelCatalog,
         defaults: dict[str, Any],
         timeout: float | None = None,
+        health: Health | None = None,
     ) -> None:
+        self.health = health
         self.model_id = model_id
         self.provider = provider
         self.catalog = catalog
@@ -159,6 +141,7 @@ class CallModel:
         attempt = Attempt(
             model_id=self.model_id, outcome="ok", seconds=round(seconds, 4), usage=usage_ints, cost=cost
         )
+        report(self.health, attempt)
         attempts = [*state.get("attempts", []), attempt]
         decision = state.get("decision")
         metadata = {
@@ -175,17 +158,15 @@ class CallModel:
 
     def _failed(self, exc: BaseException, started: float, watch: _AttemptWatch) -> dict[str, Any]:
         watch.closed = True
-        outcome, retryable, message = describe_error(exc)
+        fields = describe_error(exc)  # raises a bug of ours instead of blaming the provider
+        fields["retryable"] = fields["retryable"] and not watch.tokens
         attempt = Attempt(
             model_id=self.model_id,
-            outcome=outcome,  # type: ignore[arg-type]
             seconds=round(time.perf_counter() - started, 4),
-            error_type=type(exc).__name__,
-            error=message,
-            retryable=retryable and not watch.tokens,
             streamed=bool(watch.tokens),
-            context_overflow=isinstance(exc, ContextOverflowError),
+            **fields,
         )
+        report(self.health, attempt)
         return {"attempts": [attempt]}
 
     def invoke(
@@ -193,10 +174,15 @@ class CallModel:
     ) -> dict[str, Any]:
         """Sync execution: the call runs in a worker thread under a hard deadline."""
         seconds, watch, child, options = self._setup(config, runtime, sync=True)
+        seconds = remaining_seconds(state, self.model_id, seconds)  # a retry gets what is left
         started = time.perf_counter()
+
+        def call() -> Any:
+            answer = self._model(options, seconds).invoke(state["messages"], child)
+            return check_answer(answer, options)
+
         try:
-            model = self._model(options, seconds)
-            answer = run_with_deadline(lambda: model.invoke(state["messages"], child), seconds, self.model_id)
+            answer = run_with_deadline(call, seconds, self.model_id)
         except Exception as exc:
             return self._failed(exc, started, watch)
         return self._ok(state, answer, started)
@@ -206,12 +192,14 @@ class CallModel:
     ) -> dict[str, Any]:
         """Async execution: the call is cancelled at the deadline."""
         seconds, watch, child, options = self._setup(config, runtime, sync=False)
+        seconds = remaining_seconds(state, self.model_id, seconds)  # a retry gets what is left
         started = time.perf_counter()
         try:
             model = self._model(options, seconds)
             answer = await await_with_deadline(
                 model.ainvoke(state["messages"], child), seconds, self.model_id
             )
+            check_answer(answer, options)
         except Exception as exc:
             return self._failed(exc, started, watch)
         return self._ok(state, answer, started)

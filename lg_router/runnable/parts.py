@@ -122,14 +122,18 @@ def structured_output(
     tool = structured_tool(schema, strict)
     name = tool["function"]["name"]
     require(router._catalog, router.models, "tools", "json")
-    model = router.bind(
-        tools=[tool],
-        tool_choice=name,
-        needs_json=True,
-        ls_structured_output_format={"kwargs": {"method": method, "strict": strict}, "schema": tool},
-    )
     parser = structured_parser(schema, name)
-    return with_raw(model, parser) if include_raw else model | parser
+    bound: dict[str, Any] = {
+        "tools": [tool],
+        "tool_choice": name,
+        "needs_json": True,
+        "ls_structured_output_format": {"kwargs": {"method": method, "strict": strict}, "schema": tool},
+    }
+    if include_raw:  # LangChain's semantics: the raw answer and the parsing error, no raise
+        return with_raw(router.bind(**bound), parser)
+    # An answer the parser rejects (no tool call, arguments off the schema) is a failed
+    # attempt: the router falls back, and raises StructuredOutputError when all fail.
+    return router.bind(**bound, answer_parser=parser) | parser
 
 
 def resolve_catalog(catalog: Any) -> ModelCatalog:

@@ -25,7 +25,7 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.prompt_values import ChatPromptValue, PromptValue
 from langchain_core.runnables import Runnable, RunnableConfig, ensure_config
 from langchain_core.tools import BaseTool
-from pydantic import ConfigDict, PrivateAttr, SecretStr
+from pydantic import ConfigDict, PrivateAttr, SecretStr, SkipValidation
 
 from lg_router.catalog import ModelCatalog
 from lg_router.classifiers import Classifier
@@ -52,6 +52,10 @@ class RunnableRouter(BaseChatModel):
         preference: default preference (``balanced``, ``quality``, ``speed``, ``cost``).
         models: default candidate pool (catalog ids).
         timeout: seconds per attempt for models without their own timeout.
+        retries: same-model retries after a short ``Retry-After`` (see :func:`create_router`).
+        max_retry_wait: the longest ``Retry-After`` waited for (default 2 s).
+        retry_budget: the fraction of recent requests that may fall back or retry
+            (default 0.2), a :class:`~lg_router.RetryBudget`, or ``None``.
         client_kwargs: extra ``ChatOpenAI`` arguments for every model the router builds.
         llm: the chat model of the ``llm``/``hybrid`` classifier.
         temperature: sampling temperature of the models the router builds.
@@ -61,6 +65,8 @@ class RunnableRouter(BaseChatModel):
         max_retries: accepted for LangChain compatibility and not applied: the router
             owns retries (it falls back to the next ranked model) so clients keep 0.
         streaming: ``True`` makes ``invoke`` stream from the chosen model.
+        health: live model health: ``"memory"`` (default, this router's own store),
+            ``None`` (off), a Redis URL or a ``Health`` store (see ``lg_router.health``).
 
     Per call, the routing options (``preference``, ``models``, ``timeout``,
     ``max_tokens``, ``stop``, ...) come from ``config["configurable"]``, from
@@ -77,7 +83,10 @@ class RunnableRouter(BaseChatModel):
     chat_models: dict[str, BaseChatModel] | None = None
     preference: str = "balanced"
     models: list[str] | None = None
-    timeout: float | None = None
+    timeout: SkipValidation[float | None] = None  # checked by create_router: InvalidOptionError
+    retries: SkipValidation[int] = 1
+    max_retry_wait: SkipValidation[float] = 2.0
+    retry_budget: Any = 0.2
     client_kwargs: dict[str, Any] | None = None
     llm: BaseChatModel | None = None
     temperature: float | None = None
@@ -86,6 +95,7 @@ class RunnableRouter(BaseChatModel):
     api_key: SecretStr | None = None
     max_retries: int | None = None
     streaming: bool = False
+    health: Any = "memory"
 
     _catalog: ModelCatalog = PrivateAttr()
     _graph: Any = PrivateAttr()
@@ -121,6 +131,10 @@ class RunnableRouter(BaseChatModel):
             models=self.models,
             timeout=self.timeout,
             client_kwargs={**built, **(self.client_kwargs or {})},
+            retries=self.retries,
+            max_retry_wait=self.max_retry_wait,
+            retry_budget=self.retry_budget,
+            health=self.health,
         ).compile(name="lg-router")
 
     # -- identity ---------------------------------------------------------------------

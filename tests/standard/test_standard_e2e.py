@@ -68,10 +68,10 @@ class TestRunnableRouterOnSmolLM2(ChatModelIntegrationTests):
             "catalog": local_catalog(self.base_url),
             # llama_cpp.server ignores ``max_completion_tokens`` (what langchain-openai
             # sends for max_tokens); ``max_tokens`` in the body bounds the answers,
-            # leaving room for a JSON tool call.
+            # leaving room for a JSON tool call (200 truncated one on another CPU).
             "client_kwargs": {
                 "http_async_client": httpx.AsyncClient(timeout=120),
-                "extra_body": {"max_tokens": 200},
+                "extra_body": {"max_tokens": 400},
             },
             "timeout": 120,
         }

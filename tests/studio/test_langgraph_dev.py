@@ -41,9 +41,13 @@ def test_langgraph_json_points_at_the_router_graph() -> None:
     assert env is None or isinstance(env, dict) or (REPO / env).exists()
 
 
+DEV_LOG: list[Path] = []  # the running server's log (the fixture's)
+
+
 @pytest.fixture(scope="module")
 def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FaultServer]]:
     log_path: Path = tmp_path_factory.mktemp("langgraph") / "dev.log"
+    DEV_LOG[:] = [log_path]
     with FaultServer() as fault, log_path.open("wb") as log:
         port = _free_port()
         env = clean_env(
@@ -150,3 +154,24 @@ def test_studio_context_sets_preference_and_pool(dev_server: tuple[str, FaultSer
     assert result["decision"]["preference"] == "cost"
     assert {r["model_id"] for r in result["decision"]["ranked"]} <= {"llama-3.3-70b", "deepseek-v3.2"}
     assert result["messages"][-1]["content"] == f"answer from {result['decision']['ranked'][0]['model_id']}"
+
+
+def test_checkpointed_turns_log_no_unregistered_type(dev_server: tuple[str, FaultServer]) -> None:
+    from langgraph_sdk import get_sync_client
+
+    url, _ = dev_server
+    client = get_sync_client(url=url)
+    assistant = client.assistants.search(graph_id="router")[0]
+    thread = client.threads.create()
+    for turn in ("Refactor this Python function to use list comprehensions.", "Now add type hints."):
+        result = client.runs.wait(
+            thread["thread_id"],
+            assistant["assistant_id"],
+            input={"messages": [{"role": "user", "content": turn}]},
+        )
+        assert [a["outcome"] for a in result["attempts"]] == ["ok"]
+    state = client.threads.get_state(thread["thread_id"])
+    assert len(state["values"]["messages"]) == 4
+    assert state["values"]["decision"]["ranked"]
+    log = DEV_LOG[0].read_text(errors="replace")
+    assert "unregistered type" not in log, log[-2000:]

@@ -143,6 +143,8 @@ class Behavior:
             ``stream_error`` strike.
         finish_reason: override the reply's finish reason.
         headers: extra response headers (only for responses the server builds itself).
+        error_code: the error body's ``code`` (default: by status, e.g. ``model_not_found``).
+        error_type: the error body's ``type`` (default: by status).
     """
 
     kind: str = "ok"
@@ -157,6 +159,9 @@ class Behavior:
     cut_after: int = 3
     finish_reason: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    # --- error bodies (error classes): override the JSON error's ``code`` / ``type``.
+    error_code: str | None = None
+    error_type: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -721,6 +726,9 @@ class FaultServer:
                 headers["retry-after-ms"] = str(round(ra * 1000))
         if status == 429:
             headers.setdefault("x-ratelimit-remaining-requests", "0")
+        if behavior is not None:  # error classes: a server's own code / type
+            code = behavior.error_code or code
+            etype = behavior.error_type or etype
         body = {"error": {"message": msg, "type": etype, "param": None, "code": code}}
         return web.json_response(body, status=status, headers=headers)
 

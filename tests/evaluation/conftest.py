@@ -1,0 +1,15 @@
+"""The evaluation tier: unit tests run with sockets off (``offline`` fixture); the CLI
+tests start a FaultServer on 127.0.0.1 and the judge's e2e test the real SmolLM2 server."""
+
+from collections.abc import Iterator
+
+import pytest
+from pytest_socket import disable_socket, enable_socket
+
+
+@pytest.fixture
+def offline() -> Iterator[None]:
+    """No network for this test (unix sockets stay on: asyncio needs a socketpair)."""
+    disable_socket(allow_unix_socket=True)
+    yield
+    enable_socket()
