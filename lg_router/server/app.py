@@ -6,6 +6,7 @@ it under uvicorn (``app_from_env`` is the factory its workers call).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -23,12 +24,13 @@ from starlette.routing import Route
 from lg_router.catalog import ModelCatalog
 from lg_router.classifiers import Classifier
 from lg_router.graph import create_router
+from lg_router.health import Health, resolve_health
 from lg_router.routing import default_catalog, resolve_classifier
 from lg_router.server import status, wire
 from lg_router.server.auth import GatewayKeys, bearer
 from lg_router.server.metrics import CONTENT_TYPE, GatewayMetrics, breaker_state
 from lg_router.server.pinning import PinnedClassifier
-from lg_router.server.plumbing import health_object, router_extras
+from lg_router.server.plumbing import router_extras
 from lg_router.server.runner import Outcome, Runner
 from lg_router.server.wire import WireError
 
@@ -228,8 +230,9 @@ def create_app(
     *,
     classifier: str | Classifier | None = "rules",
     preference: str = "balanced",
-    health: Any = None,
+    health: str | Health | None = "memory",
     cache: Any = None,
+    retry_budget: float | None = 0.2,
     keys: GatewayKeys | Iterable[str] | None = None,
     chat_models: Mapping[str, BaseChatModel] | None = None,
     client_kwargs: Mapping[str, Any] | None = None,
@@ -244,9 +247,12 @@ def create_app(
         catalog: a :class:`ModelCatalog`, a preset name or a YAML path (default ``oxlo``).
         classifier: ``"rules"``, ``"llm"``, ``"hybrid"`` or a classifier instance.
         preference: the default preference (a request's ``model_routing_config`` wins).
-        health: passed to ``create_router(health=...)`` (``"memory"``, a Redis URL, an
-            instance); ``None`` leaves the router's default.
+        health: model health (breakers, measured latency): ``"memory"`` (default, this
+            process's), a Redis URL shared by every worker and replica, a ``Health``
+            store, or ``None`` / ``"off"``.
         cache: passed to ``create_router(cache=...)`` (the decision cache).
+        retry_budget: fallbacks and retries as a fraction of recent first attempts
+            (``create_router``'s option; ``None`` for no budget).
         keys: gateway keys (a :class:`GatewayKeys` or plain keys); ``None`` or empty
             accepts every caller (``lg-router serve`` then only binds loopback).
         chat_models: ready-made chat models by catalog id (tests, other providers).
@@ -270,6 +276,7 @@ def create_app(
         # second) at start-up rather than inside its first request's first attempt.
         import langchain_openai  # noqa: F401
     inner = resolve_classifier(classifier, catalog=cat)
+    store = resolve_health(health)
     builder = create_router(
         cat,
         classifier=PinnedClassifier(inner),
@@ -277,19 +284,19 @@ def create_app(
         preference=preference,
         timeout=timeout,
         client_kwargs=client_kwargs,
-        **router_extras(health, cache),
+        retry_budget=retry_budget,
+        **router_extras(store, cache),
     )
     runner = Runner(builder.compile(name="lg-router-gateway"), cat)
     gateway_keys = keys if isinstance(keys, GatewayKeys) else GatewayKeys.from_keys(keys or ())
     if not gateway_keys:
         log.warning("lg-router gateway: no gateway keys configured, every caller is accepted")
-    shared_health = health_object(builder, health)
     gateway = Gateway(
         runner,
         keys=gateway_keys,
-        metrics=GatewayMetrics(cat.ids, shared_health),
+        metrics=GatewayMetrics(cat.ids, store),
         recent=status.RecentLog(cat),
-        health=shared_health,
+        health=store,
         max_body_bytes=max_body_bytes,
         max_concurrency=max_concurrency,
         retry_after=retry_after,
@@ -303,7 +310,14 @@ def create_app(
         Route("/metrics", gateway.metrics_page, methods=["GET"]),
         Route("/", gateway.status_page, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if store is not None:
+            store.close()  # a Redis store flushes what it has not published yet
+
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error}, lifespan=lifespan)
     app.state.gateway = gateway
     return app
 
@@ -320,8 +334,9 @@ def app_from_env() -> Starlette:
         catalog,
         classifier=options.get("classifier", "rules"),
         preference=options.get("preference", "balanced"),
-        health=options.get("health"),
+        health=options.get("health", "memory"),
         cache=options.get("cache"),
+        retry_budget=options.get("retry_budget", 0.2),
         keys=GatewayKeys(options.get("key_digests") or ()),
         timeout=options.get("timeout"),
         max_body_bytes=options.get("max_body_bytes", DEFAULT_MAX_BODY),

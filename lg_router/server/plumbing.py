@@ -1,8 +1,9 @@
 """Where the gateway meets shared health and the decision cache (``--health`` / ``--cache``).
 
 Both are options of :func:`lg_router.graph.create_router` (``health=``, ``cache=``: a
-Redis URL shares them across every worker and replica). They are passed straight
-through; this is the one place that knows how, so the gateway stays a thin adapter.
+Redis URL shares them across every worker and replica). The gateway resolves the health
+store itself (it reads breaker states for ``/metrics`` and the status page) and passes
+both through here; an option this build's ``create_router`` lacks is refused by name.
 """
 
 from __future__ import annotations
@@ -31,14 +32,3 @@ def router_extras(health: Any = None, cache: Any = None) -> dict[str, Any]:
             raise InvalidOptionError(msg)
         extras[name] = value
     return extras
-
-
-def health_object(graph_builder: Any, health: Any) -> Any:
-    """The health object the status page and ``/metrics`` read breaker states from.
-
-    A health instance given by the caller is used as is; for a name or URL, the one the
-    router built is looked up on the builder (``builder.health``), if it exposes it.
-    """
-    if health is not None and not isinstance(health, str):
-        return health
-    return getattr(graph_builder, "health", None)

@@ -17,7 +17,13 @@ from langchain_core.runnables import RunnableConfig
 
 from lg_router.catalog import ModelCatalog
 from lg_router.decision import Attempt, RoutingDecision
-from lg_router.errors import InvalidOptionError, InvalidTaskError, NoFeasibleModelError, RoutingError
+from lg_router.errors import (
+    InvalidOptionError,
+    InvalidTaskError,
+    NoFeasibleModelError,
+    RetryBudgetExceededError,
+    RoutingError,
+)
 from lg_router.runnable.runs import TokenStream, final_answer, from_call_node
 from lg_router.server import wire
 from lg_router.server.pinning import PIN_KEY
@@ -63,6 +69,11 @@ def to_wire_error(exc: Exception) -> WireError:
     if isinstance(exc, NoFeasibleModelError | InvalidTaskError | InvalidOptionError):
         return WireError(
             400, str(exc), code="no_feasible_model" if isinstance(exc, NoFeasibleModelError) else None
+        )
+    if isinstance(exc, RetryBudgetExceededError):
+        msg = f"the gateway is shedding fallbacks under load ({exc.reason}); retry shortly"
+        return WireError(
+            503, msg, type="server_error", code="retry_budget_exceeded", headers={"retry-after": "1"}
         )
     if isinstance(exc, RoutingError):
         attempts = [redact(a) for a in exc.attempts]

@@ -221,7 +221,8 @@ def test_streaming_sync(gateway: GatewayProcess, key: str, fault: FaultServer) -
 
 
 def test_streaming_fallback_before_first_token(gateway: GatewayProcess, key: str, fault: FaultServer) -> None:
-    fault.script("anthropic/claude-sonnet-4.5", Behavior.rate_limited(0.1))
+    # A Retry-After longer than the router waits for: the next ranked model at once.
+    fault.script("anthropic/claude-sonnet-4.5", Behavior.rate_limited(30))
     with client(gateway, key).chat.completions.with_streaming_response.create(
         model="auto",
         messages=[{"role": "user", "content": "Refactor this Python function to use a generator."}],
