@@ -90,6 +90,9 @@ def serve(
     max_concurrency: Annotated[
         int, typer.Option("--max-concurrency", min=1, help="Requests at once per worker; more get 429.")
     ] = 1024,
+    http_client: Annotated[
+        str, typer.Option("--http-client", help="Transport of the model calls: aiohttp or httpx.")
+    ] = "aiohttp",
     graceful_timeout: Annotated[
         int, typer.Option("--graceful-timeout", min=0, help="Seconds in-flight requests get on shutdown.")
     ] = 30,
@@ -119,6 +122,9 @@ def serve(
     resolve_health(store_option)  # validates; a Redis store connects only when first used
     router_extras(None, cache)
     budget = _budget(retry_budget)
+    if http_client not in ("aiohttp", "httpx"):
+        msg = f"--http-client must be aiohttp or httpx, got {http_client!r}"
+        raise InvalidOptionError(msg)
     keys = GatewayKeys.load(keys_file)
     if not keys:
         if not is_loopback_host(host):
@@ -143,6 +149,7 @@ def serve(
         "retry_budget": budget,
         "key_digests": list(keys.digests),
         "timeout": timeout,
+        "http_client": http_client,
         "max_body_bytes": max_body_bytes,
         "max_concurrency": max_concurrency,
     }

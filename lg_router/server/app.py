@@ -12,7 +12,7 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from starlette.applications import Starlette
@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from lg_router.catalog import ModelCatalog
 from lg_router.classifiers import Classifier
+from lg_router.errors import InvalidOptionError
 from lg_router.graph import create_router
 from lg_router.health import Health, resolve_health
 from lg_router.routing import default_catalog, resolve_classifier
@@ -72,10 +73,11 @@ class Gateway:
         self.retry_after = retry_after
         self.active = 0
         self.started = time.time()
-        runner.report = self._report
+        runner.report = self.record
 
     # -- bookkeeping ------------------------------------------------------------------
-    def _report(self, outcome: Outcome) -> None:
+    def record(self, outcome: Outcome) -> None:
+        """Count a finished request in the metrics and the status page's recent log."""
         route = "auto" if outcome.request.pinned is None else "direct"
         self.metrics.requests.labels(route, str(outcome.status)).inc()
         self.metrics.request_seconds.observe(outcome.seconds)
@@ -225,6 +227,22 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def _transport(http_client: str, client_kwargs: Mapping[str, Any] | None) -> Any:
+    """The aiohttp-backed async client the built models share, or ``None`` for httpx."""
+    if http_client == "httpx" or "http_async_client" in (client_kwargs or {}):
+        return None
+    if http_client != "aiohttp":
+        msg = f"http_client must be 'httpx' or 'aiohttp', got {http_client!r}"
+        raise InvalidOptionError(msg)
+    try:
+        import aiohttp  # noqa: F401
+        from openai import DefaultAioHttpClient
+    except ImportError:
+        msg = "http_client='aiohttp' needs openai[aiohttp]: pip install 'lg-router[server]'"
+        raise InvalidOptionError(msg) from None
+    return DefaultAioHttpClient()
+
+
 def create_app(
     catalog: ModelCatalog | str | None = None,
     *,
@@ -237,6 +255,7 @@ def create_app(
     chat_models: Mapping[str, BaseChatModel] | None = None,
     client_kwargs: Mapping[str, Any] | None = None,
     timeout: float | None = None,
+    http_client: Literal["httpx", "aiohttp"] = "httpx",
     max_body_bytes: int = DEFAULT_MAX_BODY,
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     retry_after: int = 1,
@@ -258,6 +277,9 @@ def create_app(
         chat_models: ready-made chat models by catalog id (tests, other providers).
         client_kwargs: extra ``ChatOpenAI`` arguments for every built model.
         timeout: default seconds per attempt.
+        http_client: the transport of the models' async calls: ``"httpx"`` (the openai
+            SDK's default) or ``"aiohttp"`` (``openai[aiohttp]``; less CPU per call). The
+            client is closed when the app shuts down.
         max_body_bytes: larger request bodies get 413.
         max_concurrency: requests served at once by this app; more get 429.
         retry_after: the ``Retry-After`` seconds of a 429.
@@ -277,6 +299,9 @@ def create_app(
         import langchain_openai  # noqa: F401
     inner = resolve_classifier(classifier, catalog=cat)
     store = resolve_health(health)
+    transport = _transport(http_client, client_kwargs)
+    if transport is not None:
+        client_kwargs = {**(client_kwargs or {}), "http_async_client": transport}
     builder = create_router(
         cat,
         classifier=PinnedClassifier(inner),
@@ -314,6 +339,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        if transport is not None:
+            await transport.aclose()
         if store is not None:
             store.close()  # a Redis store flushes what it has not published yet
 
@@ -339,6 +366,7 @@ def app_from_env() -> Starlette:
         retry_budget=options.get("retry_budget", 0.2),
         keys=GatewayKeys(options.get("key_digests") or ()),
         timeout=options.get("timeout"),
+        http_client=options.get("http_client", "httpx"),
         max_body_bytes=options.get("max_body_bytes", DEFAULT_MAX_BODY),
         max_concurrency=options.get("max_concurrency", DEFAULT_MAX_CONCURRENCY),
     )
