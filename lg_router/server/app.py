@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
@@ -32,7 +32,7 @@ from lg_router.server.auth import GatewayKeys, bearer
 from lg_router.server.metrics import CONTENT_TYPE, GatewayMetrics, breaker_state
 from lg_router.server.pinning import PinnedClassifier
 from lg_router.server.plumbing import router_extras
-from lg_router.server.runner import Outcome, Runner
+from lg_router.server.runner import Outcome, Runner, StreamReply
 from lg_router.server.wire import WireError
 
 log = logging.getLogger("lg_router.server")
@@ -41,6 +41,25 @@ CONFIG_ENV = "LG_ROUTER_SERVE_CONFIG"
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
 DEFAULT_MAX_CONCURRENCY = 1024
 _DRAIN_LIMIT = 64 * 1024 * 1024
+
+
+class _EventStream(StreamingResponse):
+    """Server-sent events of a :class:`StreamReply`; closed (and the slot freed) however it ends."""
+
+    def __init__(self, reply: StreamReply, *, on_close: Callable[[], None]) -> None:
+        headers = {**reply.headers, "cache-control": "no-cache", "x-accel-buffering": "no"}
+        super().__init__(reply.__aiter__(), media_type="text/event-stream", headers=headers)
+        self.reply = reply
+        self.on_close = on_close
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            try:
+                self.reply.close()
+            finally:
+                self.on_close()
 
 
 def _error(exc: WireError) -> JSONResponse:
@@ -138,13 +157,9 @@ class Gateway:
             if not chat.stream:
                 body, headers = await self.runner.complete(chat)
                 return JSONResponse(body, headers=headers)
-            headers, events = await self.runner.stream(chat)
+            reply = await self.runner.stream(chat)
             streaming = True
-            return StreamingResponse(
-                self._release_after(events),
-                media_type="text/event-stream",
-                headers={**headers, "cache-control": "no-cache", "x-accel-buffering": "no"},
-            )
+            return _EventStream(reply, on_close=self._release)
         except WireError as exc:
             if exc.status in (400, 404, 413):
                 self.metrics.requests.labels("-", str(exc.status)).inc()
@@ -156,13 +171,6 @@ class Gateway:
     def _release(self) -> None:
         self.active -= 1
         self.metrics.in_flight.dec()
-
-    async def _release_after(self, events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-        try:
-            async for piece in events:
-                yield piece
-        finally:
-            self._release()
 
     def _model_card(self, model_id: str) -> dict[str, Any]:
         created = int(self.started)

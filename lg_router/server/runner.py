@@ -7,6 +7,7 @@ in ``configurable``; the answer, the decision and the attempts become the respon
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -172,71 +173,144 @@ class Runner:
         self.report(Outcome(request, decision, attempts, time.perf_counter() - started, error.status))
         return error
 
-    async def stream(self, request: ChatRequest) -> tuple[dict[str, str], AsyncIterator[bytes]]:
-        """A streamed answer: ``(headers, SSE byte stream)``.
+    async def stream(self, request: ChatRequest) -> StreamReply:
+        """A streamed answer, its headers known before the first byte is sent.
 
         The graph runs until its first token (or its end) before anything is sent, so a
         request that fails before any token gets a proper HTTP error, and the headers
-        carry the decision.
+        carry the decision. The graph runs in a task of its own, so a client that leaves
+        cancels it (and its model call) at once, whatever the server's cancel scopes.
 
         Raises:
             WireError: the request failed before its first token.
         """
         started = time.perf_counter()
-        events = self.graph.astream(
-            {"messages": request.messages}, self._config(request), stream_mode=["messages", "values"]
+        events = _Pump(
+            self.graph.astream(
+                {"messages": request.messages}, self._config(request), stream_mode=["messages", "values"]
+            )
         )
         sse = _SSE(request, wire.completion_id())
         first: list[bytes] = []
         finished = False
         try:
             while not first:
-                try:
-                    mode, data = await events.__anext__()
-                except StopAsyncIteration:
+                item = await events.next()
+                if item is None:
                     finished = True
                     first.extend(sse.close())
                     break
-                first.extend(sse.take(mode, data))
+                first.extend(sse.take(*item))
         except BaseException as exc:
-            await events.aclose()
+            events.cancel()
             if isinstance(exc, Exception):
                 raise self._failed(request, exc, started) from None
             raise
         headers = decision_headers(sse.decision, request.requested)
         if finished:
             headers.update(attempt_headers(sse.attempts))
+        return StreamReply(
+            self, request, events, sse, first, finished=finished, started=started, headers=headers
+        )
 
-        async def body() -> AsyncIterator[bytes]:
-            status = 499  # unless the stream ends: the client went away
-            try:
-                for piece in first:
-                    yield piece
-                if not finished:
-                    async for mode, data in events:
-                        for piece in sse.take(mode, data):
-                            yield piece
-                    for piece in sse.close():
+
+_END = object()
+_RUNNING: set[asyncio.Task[None]] = set()  # strong references: the loop keeps only weak ones
+
+
+class _Pump:
+    """Drives the graph's event stream in its own task, handing events over a queue."""
+
+    def __init__(self, events: AsyncIterator[Any]) -> None:
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._task = asyncio.create_task(self._run(events))
+        _RUNNING.add(self._task)
+        self._task.add_done_callback(_RUNNING.discard)
+
+    async def _run(self, events: AsyncIterator[Any]) -> None:
+        try:
+            async for item in events:
+                self._queue.put_nowait(item)
+            self._queue.put_nowait(_END)
+        except Exception as exc:
+            self._queue.put_nowait(exc)
+
+    async def next(self) -> tuple[str, Any] | None:
+        """The next ``(mode, data)`` event, ``None`` at the end; re-raises the run's error."""
+        item = await self._queue.get()
+        if item is _END:
+            return None
+        if isinstance(item, Exception):
+            raise item
+        return item  # type: ignore[no-any-return]
+
+    def cancel(self) -> None:
+        """Stop the run (its model call is cancelled); a finished run is left as it is."""
+        if not self._task.done():
+            self._task.cancel()
+
+
+class StreamReply:
+    """The rest of a streamed answer: iterate it for SSE bytes, then :meth:`close` it.
+
+    :meth:`close` is idempotent and also runs when the client left before the body was
+    iterated at all: the graph run is cancelled and the request is reported once
+    (``499`` when the stream did not end).
+    """
+
+    def __init__(
+        self,
+        runner: Runner,
+        request: ChatRequest,
+        events: _Pump,
+        sse: _SSE,
+        first: list[bytes],
+        *,
+        finished: bool,
+        started: float,
+        headers: dict[str, str],
+    ) -> None:
+        self.runner = runner
+        self.request = request
+        self.events = events
+        self.sse = sse
+        self.first = first
+        self.finished = finished
+        self.started = started
+        self.headers = headers
+        self.status = 499  # until the stream ends: the client went away
+        self._closed = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            for piece in self.first:
+                yield piece
+            if not self.finished:
+                while (item := await self.events.next()) is not None:
+                    for piece in self.sse.take(*item):
                         yield piece
-                status = 200
-            except Exception as exc:  # after the first token: report it in the stream
-                error = self._failed(request, exc, started)
-                status = error.status
-                yield wire.sse(error.body())
-            finally:
-                await events.aclose()
-                if status in (200, 499):
-                    outcome = Outcome(
-                        request,
-                        sse.decision,
-                        sse.attempts,
-                        time.perf_counter() - started,
-                        status,
-                        sse.answered,
-                    )
-                    self.report(outcome)
+                for piece in self.sse.close():
+                    yield piece
+            self.status = 200
+        except Exception as exc:  # after the first token: report it in the stream
+            error = self.runner._failed(self.request, exc, self.started)
+            self.status = error.status
+            self._closed = True  # reported by _failed
+            yield wire.sse(error.body())
+        finally:
+            self.close()
 
-        return headers, body()
+    def close(self) -> None:
+        """Cancel the graph run if it is still going and report the outcome (once)."""
+        self.events.cancel()
+        if self._closed:
+            return
+        self._closed = True
+        seconds = time.perf_counter() - self.started
+        sse = self.sse
+        self.runner.report(
+            Outcome(self.request, sse.decision, sse.attempts, seconds, self.status, sse.answered)
+        )
 
 
 class _SSE:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import httpx
 import openai
@@ -391,3 +392,25 @@ def test_no_keys_on_loopback_serves_with_a_warning(upstream: FaultServer, fault:
             model="auto", messages=[{"role": "user", "content": "hi"}]
         ).model
         assert "warning: no gateway keys" in open_gateway.log()
+
+
+def test_client_leaving_mid_stream_cancels_the_model_call(
+    gateway: GatewayProcess, key: str, fault: FaultServer
+) -> None:
+    fault.set_default(Behavior.drip(0.2, text="one two three four five six seven eight nine ten"))
+    try:
+        stream = client(gateway, key).chat.completions.create(
+            model="auto", messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        assert next(iter(stream)).choices[0].delta.content
+        stream.close()  # the client goes away after the first token
+        assert fault.wait_idle(10), "the model call was left running"
+        assert fault.requests[-1].outcome == "client_disconnected"
+        deadline = time.monotonic() + 10
+        while httpx.get(f"{gateway.url}/healthz").json()["in_flight"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert httpx.get(f"{gateway.url}/healthz").json()["in_flight"] == 0  # the slot is free again
+        metrics = httpx.get(f"{gateway.url}/metrics").text
+        assert 'lg_router_gateway_requests_total{code="499",route="auto"}' in metrics
+    finally:
+        fault.set_default(Behavior())
