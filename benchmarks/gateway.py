@@ -80,8 +80,8 @@ def _own_work(rounds: int) -> list[Row]:
     from lg_router import route
     from lg_router.catalog import ModelCatalog
     from lg_router.decision import Attempt
-    from lg_router.server import create_app, wire
-    from lg_router.server.runner import Outcome
+    from lg_router.server import create_app, replies, wire
+    from lg_router.server.outcome import Outcome
 
     catalog = ModelCatalog.preset("oxlo").with_endpoint("http://127.0.0.1:9/v1")
     gateway = create_app(catalog, keys=["bench"]).state.gateway
@@ -97,7 +97,7 @@ def _own_work(rounds: int) -> list[Row]:
         return wire.parse_request(json.loads(raw), catalog)
 
     def respond() -> Any:
-        return json.dumps(wire.completion_body(answer, decision, attempts, cid="chatcmpl-bench"))
+        return json.dumps(replies.completion_body(answer, decision, attempts, cid="chatcmpl-bench"))
 
     def bookkeeping() -> Any:
         gateway.keys.check("bench")

@@ -7,17 +7,15 @@ in ``configurable``; the answer, the decision and the attempts become the respon
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
 from lg_router.catalog import ModelCatalog
-from lg_router.decision import Attempt, RoutingDecision
 from lg_router.errors import (
     InvalidOptionError,
     InvalidTaskError,
@@ -25,16 +23,17 @@ from lg_router.errors import (
     RetryBudgetExceededError,
     RoutingError,
 )
-from lg_router.runnable.runs import TokenStream, final_answer, from_call_node
-from lg_router.server import wire
+from lg_router.runnable.runs import final_answer
+from lg_router.server import replies
+from lg_router.server.outcome import Outcome, attempt_headers, decision_headers, redact
 from lg_router.server.pinning import PIN_KEY
+from lg_router.server.streaming import StreamReply, open_stream
 from lg_router.server.wire import ChatRequest, WireError
 
 log = logging.getLogger("lg_router.server")
 
-CALL_PREFIX_LEN = len("call ")
 # Error class names (openai's, langchain-openai's, langchain-core's) of a request any
-# model would reject, and of a provider refusing the gateway's own credentials.
+# model would reject: the client gets a 400, as from the model itself.
 _INPUT_ERRORS = frozenset(
     {
         "BadRequestError",
@@ -44,23 +43,6 @@ _INPUT_ERRORS = frozenset(
         "InvalidTaskError",
     }
 )
-_CREDENTIAL_ERRORS = frozenset(
-    {
-        "AuthenticationError",
-        "PermissionDeniedError",
-        "OpenAIAuthenticationError",
-        "OpenAIPermissionDeniedError",
-        "ModelAuthenticationError",
-        "ModelPermissionDeniedError",
-    }
-)
-
-
-def redact(attempt: Attempt) -> Attempt:
-    """An attempt safe to send to a client: a provider's credential complaint is not quoted."""
-    if attempt.error_type in _CREDENTIAL_ERRORS:
-        return attempt.model_copy(update={"error": "the provider rejected the gateway's credentials"})
-    return attempt
 
 
 def to_wire_error(exc: Exception) -> WireError:
@@ -94,38 +76,6 @@ def to_wire_error(exc: Exception) -> WireError:
     return WireError(500, f"internal gateway error ({type(exc).__name__})", type="server_error")
 
 
-def decision_headers(decision: RoutingDecision | None, requested: str) -> dict[str, str]:
-    """``x-lg-router-*`` headers known once the decision is made."""
-    headers = {"x-lg-router-requested": requested}
-    if decision is not None:
-        headers["x-lg-router-ranked"] = ",".join(decision.model_ids)
-        headers["x-lg-router-category"] = decision.category
-        headers["x-lg-router-classifier"] = decision.classifier
-        headers["x-lg-router-preference"] = decision.preference
-    return headers
-
-
-def attempt_headers(attempts: list[Attempt]) -> dict[str, str]:
-    """``x-lg-router-attempts`` (``id=outcome`` in order) and ``x-lg-router-model``."""
-    headers = {"x-lg-router-attempts": ",".join(f"{a.model_id}={a.outcome}" for a in attempts)}
-    answered = [a.model_id for a in attempts if a.outcome == "ok"]
-    if answered:
-        headers["x-lg-router-model"] = answered[-1]
-    return headers
-
-
-@dataclass
-class Outcome:
-    """What a finished request reports to metrics and the status page."""
-
-    request: ChatRequest
-    decision: RoutingDecision | None
-    attempts: list[Attempt]
-    seconds: float
-    status: int
-    answered: str | None = None
-
-
 @dataclass
 class Runner:
     """Runs requests on a compiled router graph and reports each outcome.
@@ -157,11 +107,10 @@ class Runner:
             output = await self.graph.ainvoke({"messages": request.messages}, self._config(request))
             answer = final_answer(output)
         except Exception as exc:
-            self._failed(request, exc, started)
-            raise to_wire_error(exc) from None
+            raise self._failed(request, exc, started) from None
         decision = output.get("decision")
         attempts = [redact(a) for a in output.get("attempts") or []]
-        body = wire.completion_body(answer, decision, attempts, cid=wire.completion_id())
+        body = replies.completion_body(answer, decision, attempts, cid=replies.completion_id())
         headers = {**decision_headers(decision, request.requested), **attempt_headers(attempts)}
         self.report(Outcome(request, decision, attempts, time.perf_counter() - started, 200, body["model"]))
         return body, headers
@@ -176,203 +125,12 @@ class Runner:
     async def stream(self, request: ChatRequest) -> StreamReply:
         """A streamed answer, its headers known before the first byte is sent.
 
-        The graph runs until its first token (or its end) before anything is sent, so a
-        request that fails before any token gets a proper HTTP error, and the headers
-        carry the decision. The graph runs in a task of its own, so a client that leaves
-        cancels it (and its model call) at once, whatever the server's cancel scopes.
-
         Raises:
-            WireError: the request failed before its first token.
+            WireError: the request failed before its first token (see :func:`open_stream`).
         """
-        started = time.perf_counter()
-        events = _Pump(
-            self.graph.astream(
-                {"messages": request.messages}, self._config(request), stream_mode=["messages", "values"]
-            )
+        events = self.graph.astream(
+            {"messages": request.messages}, self._config(request), stream_mode=["messages", "values"]
         )
-        sse = _SSE(request, wire.completion_id())
-        first: list[bytes] = []
-        finished = False
-        try:
-            while not first:
-                item = await events.next()
-                if item is None:
-                    finished = True
-                    first.extend(sse.close())
-                    break
-                first.extend(sse.take(*item))
-        except BaseException as exc:
-            events.cancel()
-            if isinstance(exc, Exception):
-                raise self._failed(request, exc, started) from None
-            raise
-        headers = decision_headers(sse.decision, request.requested)
-        if finished:
-            headers.update(attempt_headers(sse.attempts))
-        return StreamReply(
-            self, request, events, sse, first, finished=finished, started=started, headers=headers
+        return await open_stream(
+            events, request, fail=lambda exc, started: self._failed(request, exc, started), report=self.report
         )
-
-
-_END = object()
-_RUNNING: set[asyncio.Task[None]] = set()  # strong references: the loop keeps only weak ones
-
-
-class _Pump:
-    """Drives the graph's event stream in its own task, handing events over a queue."""
-
-    def __init__(self, events: AsyncIterator[Any]) -> None:
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
-        self._task = asyncio.create_task(self._run(events))
-        _RUNNING.add(self._task)
-        self._task.add_done_callback(_RUNNING.discard)
-
-    async def _run(self, events: AsyncIterator[Any]) -> None:
-        try:
-            async for item in events:
-                self._queue.put_nowait(item)
-            self._queue.put_nowait(_END)
-        except Exception as exc:
-            self._queue.put_nowait(exc)
-
-    async def next(self) -> tuple[str, Any] | None:
-        """The next ``(mode, data)`` event, ``None`` at the end; re-raises the run's error."""
-        item = await self._queue.get()
-        if item is _END:
-            return None
-        if isinstance(item, Exception):
-            raise item
-        return item  # type: ignore[no-any-return]
-
-    def cancel(self) -> None:
-        """Stop the run (its model call is cancelled); a finished run is left as it is."""
-        if not self._task.done():
-            self._task.cancel()
-
-
-class StreamReply:
-    """The rest of a streamed answer: iterate it for SSE bytes, then :meth:`close` it.
-
-    :meth:`close` is idempotent and also runs when the client left before the body was
-    iterated at all: the graph run is cancelled and the request is reported once
-    (``499`` when the stream did not end).
-    """
-
-    def __init__(
-        self,
-        runner: Runner,
-        request: ChatRequest,
-        events: _Pump,
-        sse: _SSE,
-        first: list[bytes],
-        *,
-        finished: bool,
-        started: float,
-        headers: dict[str, str],
-    ) -> None:
-        self.runner = runner
-        self.request = request
-        self.events = events
-        self.sse = sse
-        self.first = first
-        self.finished = finished
-        self.started = started
-        self.headers = headers
-        self.status = 499  # until the stream ends: the client went away
-        self._closed = False
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            for piece in self.first:
-                yield piece
-            if not self.finished:
-                while (item := await self.events.next()) is not None:
-                    for piece in self.sse.take(*item):
-                        yield piece
-                for piece in self.sse.close():
-                    yield piece
-            self.status = 200
-        except Exception as exc:  # after the first token: report it in the stream
-            error = self.runner._failed(self.request, exc, self.started)
-            self.status = error.status
-            self._closed = True  # reported by _failed
-            yield wire.sse(error.body())
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        """Cancel the graph run if it is still going and report the outcome (once)."""
-        self.events.cancel()
-        if self._closed:
-            return
-        self._closed = True
-        seconds = time.perf_counter() - self.started
-        sse = self.sse
-        self.runner.report(
-            Outcome(self.request, sse.decision, sse.attempts, seconds, self.status, sse.answered)
-        )
-
-
-class _SSE:
-    """Turns the graph's ``messages``/``values`` events into ``chat.completion.chunk`` events."""
-
-    def __init__(self, request: ChatRequest, cid: str) -> None:
-        self.request = request
-        self.cid = cid
-        self.tokens = TokenStream()
-        self.started = False
-        self.answered: str | None = None
-
-    @property
-    def state(self) -> dict[str, Any]:
-        return self.tokens.final or {}
-
-    @property
-    def decision(self) -> RoutingDecision | None:
-        return self.state.get("decision")
-
-    @property
-    def attempts(self) -> list[Attempt]:
-        return [redact(a) for a in self.state.get("attempts") or []]
-
-    def take(self, mode: str, data: Any) -> list[bytes]:
-        model = ""
-        if mode == "messages":
-            if not from_call_node(data[1]):
-                return []
-            model = str(data[1].get("langgraph_node", ""))[CALL_PREFIX_LEN:]
-        chunk = self.tokens.take(mode, data)
-        if chunk is None:
-            return []
-        delta = wire.delta_of(chunk.message, first=not self.started)  # type: ignore[arg-type]
-        if delta is None:
-            return []
-        self.started = True
-        return [wire.sse(wire.chunk_body(self.cid, model, delta=delta))]
-
-    def close(self) -> list[bytes]:
-        """The closing events: finish reason with the routing field, usage, ``[DONE]``."""
-        answer = final_answer(self.tokens.final)
-        self.answered = answer.response_metadata.get("model_name")
-        attempts = self.attempts
-        pieces = []
-        if not self.started:  # an empty answer still opens the assistant message
-            pieces.append(
-                wire.sse(
-                    wire.chunk_body(self.cid, self.answered or "", delta={"role": "assistant", "content": ""})
-                )
-            )
-        extra = {"lg_router": wire.routing_field(self.decision, attempts)}
-        pieces.append(
-            wire.sse(
-                wire.chunk_body(self.cid, self.answered or "", finish=wire.finish_reason(answer), extra=extra)
-            )
-        )
-        if self.request.include_usage:
-            usage_chunk = wire.chunk_body(
-                self.cid, self.answered or "", extra={"usage": wire.usage_of(attempts)}
-            )
-            usage_chunk["choices"] = []
-            pieces.append(wire.sse(usage_chunk))
-        pieces.append(wire.sse("[DONE]"))
-        return pieces

@@ -18,7 +18,7 @@ from html import escape
 from lg_router.catalog import ModelCatalog
 from lg_router.health import Health
 from lg_router.server.metrics import breaker_state, health_states
-from lg_router.server.runner import Outcome
+from lg_router.server.outcome import Outcome
 
 RECENT = 50
 LATENCY_WINDOW = 200

@@ -36,6 +36,8 @@ def gateway(upstream: FaultServer) -> Iterator[GatewayProcess]:
     """
     with GatewayProcess(upstream.base_url, args=["--timeout", "5", "--health", "off"]) as process:
         yield process
+        # Whatever the tests did, the gateway itself never failed with a traceback.
+        assert "Traceback" not in process.log(), process.log()[-4000:]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from lg_router import ModelCatalog
 from lg_router.decision import Attempt, RankedModel, RoutingDecision
 from lg_router.health import MemoryHealth
 from lg_router.server import status
-from lg_router.server.runner import Outcome
+from lg_router.server.outcome import Outcome
 from lg_router.server.wire import ChatRequest
 from tests.server.harness import CATALOG, GatewayProcess
 from tests.support.fault_server import Behavior, FaultServer

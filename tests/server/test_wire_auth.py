@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 from lg_router import ModelCatalog
 from lg_router.decision import Attempt, RankedModel, RoutingDecision
 from lg_router.errors import InvalidOptionError, RoutingError
-from lg_router.server import wire
+from lg_router.server import replies
 from lg_router.server.auth import GatewayKeys, bearer, digest
 from lg_router.server.pinning import pin_first
 from lg_router.server.plumbing import router_extras
@@ -118,7 +118,7 @@ def test_completion_body_names_the_answering_model_and_sums_usage() -> None:
             model_id="openai/gpt-4o", outcome="ok", seconds=0.2, usage={"input_tokens": 5, "output_tokens": 2}
         ),
     ]
-    out = wire.completion_body(answer, None, attempts, cid="chatcmpl-x")
+    out = replies.completion_body(answer, None, attempts, cid="chatcmpl-x")
     assert out["model"] == "openai/gpt-4o" and out["choices"][0]["finish_reason"] == "tool_calls"
     assert out["choices"][0]["message"]["tool_calls"][0]["function"] == {"name": "f", "arguments": '{"x": 1}'}
     assert out["usage"] == {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11}
@@ -126,12 +126,15 @@ def test_completion_body_names_the_answering_model_and_sums_usage() -> None:
 
 
 def test_delta_of_text_and_tool_call_chunks() -> None:
-    assert wire.delta_of(AIMessageChunk(content="hi"), first=True) == {"role": "assistant", "content": "hi"}
-    assert wire.delta_of(AIMessageChunk(content=""), first=False) is None
+    assert replies.delta_of(AIMessageChunk(content="hi"), first=True) == {
+        "role": "assistant",
+        "content": "hi",
+    }
+    assert replies.delta_of(AIMessageChunk(content=""), first=False) is None
     chunk = AIMessageChunk(
         content="", tool_call_chunks=[{"name": "f", "args": '{"a"', "id": "c1", "index": 0}]
     )
-    assert wire.delta_of(chunk, first=False) == {
+    assert replies.delta_of(chunk, first=False) == {
         "tool_calls": [
             {"index": 0, "type": "function", "id": "c1", "function": {"name": "f", "arguments": '{"a"'}}
         ]
