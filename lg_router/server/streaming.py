@@ -104,7 +104,7 @@ class _Pump:
             return None
         if isinstance(item, Exception):
             raise item
-        return item  # type: ignore[no-any-return]
+        return item
 
     def cancel(self) -> None:
         """Stop the run (its model call is cancelled); a finished run is left as it is."""
@@ -172,9 +172,7 @@ class StreamReply:
         self._closed = True
         seconds = time.perf_counter() - self.started
         sse = self.sse
-        self.report(
-            Outcome(self.request, sse.decision, sse.attempts, seconds, self.status, sse.answered)
-        )
+        self.report(Outcome(self.request, sse.decision, sse.attempts, seconds, self.status, sse.answered))
 
 
 class _SSE:

@@ -414,3 +414,36 @@ def test_client_leaving_mid_stream_cancels_the_model_call(
         assert 'lg_router_gateway_requests_total{code="499",route="auto"}' in metrics
     finally:
         fault.set_default(Behavior())
+
+
+def test_provider_key_never_leaves_the_gateway(key: str) -> None:
+    secret = "sk-provider-" + "7f3c9a1e5b" * 3
+    with FaultServer(api_key=secret) as provider:
+        env = {"UPSTREAM_KEY": secret}
+        with GatewayProcess(provider.base_url, args=["--api-key-env", "UPSTREAM_KEY"], env=env) as gw:
+            sdk = client(gw, key)
+            seen: list[str] = []
+            raw = sdk.chat.completions.with_raw_response.create(
+                model="auto", messages=[{"role": "user", "content": "hi"}]
+            )
+            seen += [raw.text, str(raw.headers)]
+            assert provider.requests[-1].headers["Authorization"] == f"Bearer {secret}"  # sent upstream
+            provider.script("openai/gpt-4o", Behavior.error(401, message=f"bad key {secret[:12]}..."))
+            provider.script("openai/gpt-4o-mini", Behavior.error(401))
+            failed = httpx.post(
+                f"{gw.base_url}/chat/completions",
+                json={"model": "openai/gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
+                headers={"authorization": f"Bearer {key}"},
+            )
+            assert failed.status_code in (400, 502)
+            seen += [failed.text, str(failed.headers)]
+            provider.clear_scripts()
+            with sdk.chat.completions.create(
+                model="auto", messages=[{"role": "user", "content": "hi"}], stream=True
+            ) as stream:
+                seen += [c.model_dump_json() for c in stream]
+            seen += [httpx.get(f"{gw.url}{path}").text for path in ("/", "/metrics", "/healthz")]
+            seen.append(sdk.models.list().model_dump_json())
+            seen.append(gw.log())
+    leaked = [s for s in seen if secret in s or secret[:12] in s]
+    assert not leaked, leaked[0][:500]
