@@ -54,10 +54,16 @@ def with_fallbacks(
 
 
 def compiled_router(
-    base_url: str, *, timeout: float | None = None, client_kwargs: Mapping[str, Any] | None = None
+    base_url: str,
+    *,
+    timeout: float | None = None,
+    client_kwargs: Mapping[str, Any] | None = None,
+    **options: Any,
 ) -> Any:
-    """The compiled router graph over the local catalog."""
-    return create_router(catalog_for(base_url), timeout=timeout, client_kwargs=client_kwargs).compile()
+    """The compiled router graph over the local catalog (``options``: more create_router keywords)."""
+    return create_router(
+        catalog_for(base_url), timeout=timeout, client_kwargs=client_kwargs, **options
+    ).compile()
 
 
 def runnable_router_available() -> bool:
@@ -79,12 +85,16 @@ def probe(fn: Any) -> str | None:
 
 
 def runnable_router(
-    base_url: str, *, timeout: float | None = None, client_kwargs: Mapping[str, Any] | None = None
+    base_url: str,
+    *,
+    timeout: float | None = None,
+    client_kwargs: Mapping[str, Any] | None = None,
+    **options: Any,
 ) -> BaseChatModel:
-    """``RunnableRouter`` over the local catalog."""
+    """``RunnableRouter`` over the local catalog (``options``: more constructor keywords)."""
     from lg_router import RunnableRouter  # type: ignore[attr-defined]
 
-    kwargs: dict[str, Any] = {"catalog": catalog_for(base_url)}
+    kwargs: dict[str, Any] = {"catalog": catalog_for(base_url), **options}
     if timeout is not None:
         kwargs["timeout"] = timeout
     if client_kwargs:

@@ -13,6 +13,9 @@ Keys (``prefix`` default ``lg-router:health``), all with an expiry:
 * ``{prefix}:breaker:{model}``: the breaker, JSON; expires when its cooldown ends
   (a closed marker after ``CLOSED_TTL`` s).
 * ``{prefix}:probe:{model}``: the replica holding the one half-open probe.
+* ``{prefix}:fails:{model}``: consecutive failures summed over replicas (reset by any
+  success, expires after the policy's ``window``): ``failures`` of them open the
+  breaker everywhere, even when no single replica saw that many.
 * ``{prefix}:stats:{replica}``: a replica's model stats (``STATS_TTL`` s).
 """
 
@@ -20,7 +23,6 @@ from __future__ import annotations
 
 import atexit
 import json
-import logging
 import os
 import socket
 import threading
@@ -30,9 +32,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from lg_router.health.breaker import Breaker, BreakerPolicy
+from lg_router.health.stats import Outcome
 from lg_router.health.store import Listener, MemoryHealth
+from lg_router.redaction import get_logger
 
-log = logging.getLogger("lg_router.health")
+log = get_logger("lg_router.health")  # records redacted of API keys
 CLOSED_TTL = 10.0
 STATS_TTL = 10.0
 STATS_EVERY = 1.0
@@ -81,6 +85,7 @@ class RedisHealth(MemoryHealth):
         self.replica = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._client = client
         self._pending: dict[str, dict[str, Any]] = {}
+        self._streaks: dict[str, tuple[bool, int]] = {}  # (a success reset it, failures since)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -175,7 +180,8 @@ class RedisHealth(MemoryHealth):
         return f"{self.prefix}:{kind}:{name}"
 
     def sync(self, *, publish: bool = False) -> None:
-        """One exchange with Redis: write changes, read shared breakers, take leases.
+        """One exchange with Redis (one pipeline): write breaker changes and failure
+        streaks, read the shared breakers and streaks, take half-open probe leases.
 
         This replica's stats are published every ``STATS_EVERY`` s, or now with ``publish``.
         """
@@ -183,6 +189,7 @@ class RedisHealth(MemoryHealth):
         now = self.clock()
         with self._lock:
             pending, self._pending = self._pending, {}
+            streaks, self._streaks = self._streaks, {}
             ids = sorted(self._breakers)
             wanted = [
                 m
@@ -190,54 +197,97 @@ class RedisHealth(MemoryHealth):
                 if b.current(now) == "half_open" and b.wanted > now - WANTED_FOR and b.lease_until <= now
             ]
             probing = {m: b.probe_until for m, b in self._breakers.items() if b.probe_until > now}
+        tags: list[tuple[str, str]] = []
         try:
             pipe = client.pipeline(transaction=False)
             for model_id, record in pending.items():
-                self._write(pipe, model_id, record, now)
+                tags += self._write(pipe, model_id, record, now)
+            for model_id, (reset, failed) in streaks.items():
+                key = self._key("fails", model_id)
+                if reset:
+                    pipe.delete(key)
+                    tags.append(("reset", model_id))
+                if failed:
+                    pipe.incrby(key, failed)
+                    pipe.pexpire(key, int(self._policy(model_id).window * 1000))
+                    tags += [("fails", model_id), ("expire", model_id)]
             for model_id, until in probing.items():
                 pipe.pexpire(self._key("probe", model_id), max(1, int((until - now) * 1000)))
+                tags.append(("extend", model_id))
             if ids:
                 pipe.mget([self._key("breaker", m) for m in ids])
+                tags.append(("breakers", ""))
             for model_id in wanted:
                 pipe.set(self._key("probe", model_id), self.replica, nx=True, px=int(LEASE_SECONDS * 1000))
+                tags.append(("lease", model_id))
             if publish or now - self._last_stats >= STATS_EVERY:
                 self._last_stats = now
                 data = json.dumps({"replica": self.replica, "at": now, "models": self._stats_rows()})
                 pipe.set(self._key("stats", self.replica), data, px=int(STATS_TTL * 1000))
+                tags.append(("stats", ""))
             replies = pipe.execute()
         except Exception:
-            with self._lock:  # keep the writes for the next try; newer local changes win
-                self._pending = {**pending, **self._pending}
+            self._restore(pending, streaks)
             raise
         self.syncs += 1
-        offset = 2 * len(pending) + len(probing)
-        shared = replies[offset] if ids else []
-        leases = replies[offset + (1 if ids else 0) : offset + (1 if ids else 0) + len(wanted)]
-        self._apply(ids, shared, dict(zip(wanted, leases, strict=True)), now)
+        self._apply(ids, tags, replies, now)
 
-    def _write(self, pipe: Any, model_id: str, record: dict[str, Any], now: float) -> None:
+    def _restore(self, pending: dict[str, dict[str, Any]], streaks: dict[str, tuple[bool, int]]) -> None:
+        """Keep unsent writes for the next try; newer local changes win."""
+        with self._lock:
+            self._pending = {**pending, **self._pending}
+            for model_id, (reset, failed) in streaks.items():
+                later = self._streaks.get(model_id)
+                if later is None:
+                    self._streaks[model_id] = (reset, failed)
+                elif not later[0]:
+                    self._streaks[model_id] = (reset, failed + later[1])
+
+    def _observed(self, model_id: str, outcome: Outcome) -> None:
+        if outcome.ok:
+            self._streaks[model_id] = (True, 0)
+        elif outcome.counts:
+            reset, failed = self._streaks.get(model_id, (False, 0))
+            self._streaks[model_id] = (reset, failed + 1)
+            self._wake.set()  # other replicas count this failure within one round trip
+
+    def _write(self, pipe: Any, model_id: str, record: dict[str, Any], now: float) -> list[tuple[str, str]]:
         ttl = max(0.001, record["until"] - now) if record["state"] == "open" else CLOSED_TTL
         pipe.set(self._key("breaker", model_id), json.dumps(record), px=max(1, int(ttl * 1000)))
         pipe.delete(self._key("probe", model_id))
+        pipe.delete(self._key("fails", model_id))  # a new breaker state starts a new streak
+        return [("write", model_id)] * 3
 
-    def _apply(self, ids: list[str], shared: list[Any], leases: dict[str, Any], now: float) -> None:
+    def _apply(self, ids: list[str], tags: list[tuple[str, str]], replies: list[Any], now: float) -> None:
         changes: list[tuple[str, str]] = []
         with self._lock:
-            for model_id, raw in zip(ids, shared, strict=True):
-                if not raw:
-                    continue
-                try:
-                    record = json.loads(raw)
-                except ValueError:
-                    continue
-                change = self._breakers[model_id].adopt(record, now)
-                if change:
-                    changes.append((model_id, change))
-            for model_id, won in leases.items():
-                if won:
+            for (tag, model_id), reply in zip(tags, replies, strict=True):
+                if tag == "breakers":
+                    for shared_id, raw in zip(ids, reply, strict=True):
+                        change = self._adopt(shared_id, raw, now)
+                        if change:
+                            changes.append((shared_id, change))
+                elif tag == "lease" and reply:
                     self._breakers[model_id].lease_until = now + LEASE_SECONDS
+                elif tag == "fails":
+                    breaker, policy = self._breakers[model_id], self._policy(model_id)
+                    if int(reply) >= policy.failures and breaker.state == "closed":
+                        streak = self._stats[model_id].streak(now)
+                        reason = f"{int(reply)} failures in a row across replicas ({streak} here)"
+                        breaker.trip(now, policy.cooldown, reason)
+                        self._changed(model_id, breaker)
+                        changes.append((model_id, "opened"))
         for model_id, change in changes:
             self._announce(model_id, change)
+
+    def _adopt(self, model_id: str, raw: Any, now: float) -> str | None:
+        if not raw:
+            return None
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            return None
+        return self._breakers[model_id].adopt(record, now)
 
     def _stats_rows(self) -> list[dict[str, Any]]:
         return [s.as_dict() for s in self.states()]

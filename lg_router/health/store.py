@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import tempfile
 import threading
@@ -16,8 +15,9 @@ from typing import Any
 from lg_router.decision import Attempt
 from lg_router.health.breaker import Breaker, BreakerPolicy, State
 from lg_router.health.stats import Measured, ModelStats, Outcome, measured
+from lg_router.redaction import get_logger
 
-log = logging.getLogger("lg_router.health")
+log = get_logger("lg_router.health")  # records redacted of API keys
 
 Listener = Callable[[str, str, "ModelState"], None]
 
@@ -143,6 +143,7 @@ class MemoryHealth(Health):
             stats, breaker = self._entry(attempt.model_id)
             stats.add(outcome, now)
             change = breaker.observe(outcome, stats, now)
+            self._observed(attempt.model_id, outcome)
             if change:
                 self._changed(attempt.model_id, breaker)
         if change:
@@ -171,7 +172,10 @@ class MemoryHealth(Health):
             time.sleep(self.dump_every)
 
     def _changed(self, model_id: str, breaker: Breaker) -> None:
-        """Hook for stores that share state (called under the lock)."""
+        """Hook for stores that share state: a breaker changed (called under the lock)."""
+
+    def _observed(self, model_id: str, outcome: Outcome) -> None:
+        """Hook for stores that share state: an outcome was recorded (under the lock)."""
 
     def check(self, model_ids: Iterable[str], *, claim_ttl: float) -> tuple[dict[str, str], list[str]]:
         now = self.clock()

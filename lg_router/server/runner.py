@@ -7,7 +7,6 @@ in ``configurable``; the answer, the decision and the attempts become the respon
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from lg_router.errors import (
     RetryBudgetExceededError,
     RoutingError,
 )
+from lg_router.redaction import get_logger
 from lg_router.runnable.runs import final_answer
 from lg_router.server import replies
 from lg_router.server.outcome import Outcome, attempt_headers, decision_headers, redact
@@ -30,7 +30,7 @@ from lg_router.server.pinning import PIN_KEY
 from lg_router.server.streaming import StreamReply, open_stream
 from lg_router.server.wire import ChatRequest, WireError
 
-log = logging.getLogger("lg_router.server")
+log = get_logger("lg_router.server")  # records redacted of API keys
 
 # Error class names (openai's, langchain-openai's, langchain-core's) of a request any
 # model would reject: the client gets a 400, as from the model itself.

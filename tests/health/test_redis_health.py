@@ -187,3 +187,66 @@ def test_cli_run_shares_what_it_saw_through_redis(
     rows = {r["model_id"]: r for r in json.loads(shown.stdout)["models"]}
     assert rows[RANKED[0]]["error_rate"] == 1.0 and rows[RANKED[0]]["window_calls"] == 1
     assert rows[RANKED[1]]["error_rate"] == 0.0
+
+
+def _wait_for(condition: Any, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _timeout(model: str) -> Any:
+    from lg_router.decision import Attempt
+
+    return Attempt(model_id=model, outcome="timeout", seconds=0.3, retryable=True)
+
+
+def test_failures_add_up_across_replicas(redis_server: RedisServer) -> None:
+    policy = BreakerPolicy(failures=3)
+    a, b = (RedisHealth(redis_server.url, policy=policy, refresh=0.05) for _ in range(2))
+    try:
+        for store in (a, b):
+            store.check(["m"], claim_ttl=1)
+        a.record(_timeout("m"))
+        a.record(_timeout("m"))
+        assert _wait_for(lambda: a.syncs > 2 and b.syncs > 2)
+        assert a.state("m").breaker == b.state("m").breaker == "closed"
+        b.record(_timeout("m"))  # no replica saw 3, together they did
+        assert _wait_for(lambda: a.state("m").breaker == "open" and b.state("m").breaker == "open")
+        assert "3 failures in a row across replicas" in b.state("m").reason
+    finally:
+        a.close()
+        b.close()
+
+
+def test_after_the_cooldown_exactly_one_replica_probes(redis_server: RedisServer) -> None:
+    policy = BreakerPolicy(failures=1, cooldown=0.5)
+    stores = [RedisHealth(redis_server.url, policy=policy, refresh=0.05) for _ in range(3)]
+    try:
+        for store in stores:
+            store.check(["m"], claim_ttl=1)
+        stores[0].record(_timeout("m"))
+        assert _wait_for(lambda: all(s.state("m").breaker == "open" for s in stores))
+        probes: list[int] = []
+
+        def someone_probes() -> bool:
+            for i, store in enumerate(stores):
+                if store.check(["m"], claim_ttl=30)[1]:
+                    probes.append(i)
+            return bool(probes)
+
+        assert _wait_for(someone_probes)
+        time.sleep(0.5)  # a few more refreshes: nobody else gets a probe meanwhile
+        assert not [i for i, s in enumerate(stores) if s.check(["m"], claim_ttl=30)[1]]
+        assert len(probes) == 1
+        from lg_router.decision import Attempt
+
+        stores[probes[0]].record(Attempt(model_id="m", outcome="ok", seconds=0.1))
+        assert _wait_for(lambda: all(s.check(["m"], claim_ttl=30)[0] == {} for s in stores))
+        assert all(s.state("m").breaker == "closed" for s in stores)
+    finally:
+        for store in stores:
+            store.close()
