@@ -237,18 +237,34 @@ def test_streaming_fallback_before_first_token(gateway: GatewayProcess, key: str
     assert [a["outcome"] for a in final.lg_router["attempts"]] == ["error", "ok"]
 
 
-def test_stream_failing_after_tokens_ends_with_an_error_event(
+def test_stream_failing_after_tokens_is_continued_by_the_next_model(
     gateway: GatewayProcess, key: str, fault: FaultServer
 ) -> None:
     fault.script("anthropic/claude-sonnet-4.5", Behavior(kind="cut_stream", cut_after=2))
-    fault.script("openai/gpt-4o", Behavior(kind="cut_stream", cut_after=2))
-    fault.script("claude-3-sonnet", Behavior(kind="cut_stream", cut_after=2))
-    fault.script("anthropic/claude-3-sonnet", Behavior(kind="cut_stream", cut_after=2))
+    stream = client(gateway, key).chat.completions.create(
+        model="auto", messages=[{"role": "user", "content": "Refactor this Python function."}], stream=True
+    )
+    chunks = [c for c in stream if c.choices]
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    assert text == "answer from anthropic/claude-3-sonnet"  # two tokens, then the rest from the next
+    models = [c.model for c in chunks if c.choices[0].delta.content]
+    assert models[0] == "anthropic/claude-sonnet-4.5" and models[-1] == "claude-3-sonnet"
+    final = chunks[-1]
+    assert final.model == "claude-3-sonnet" and final.choices[0].finish_reason == "stop"
+    attempts = [(a["model_id"], a["outcome"], a["streamed"]) for a in final.lg_router["attempts"]]
+    assert attempts == [("anthropic/claude-sonnet-4.5", "error", True), ("claude-3-sonnet", "ok", False)]
+
+
+def test_stream_failing_everywhere_after_tokens_ends_with_an_error_event(
+    gateway: GatewayProcess, key: str, fault: FaultServer
+) -> None:
+    for model in ("anthropic/claude-sonnet-4.5", "anthropic/claude-3-sonnet", "openai/gpt-4o"):
+        fault.script(model, Behavior(kind="cut_stream", cut_after=2))
     stream = client(gateway, key).chat.completions.create(
         model="auto", messages=[{"role": "user", "content": "Refactor this Python function."}], stream=True
     )
     received = []
-    with pytest.raises(openai.APIError):
+    with pytest.raises(openai.APIError, match="after the answer had started streaming"):
         for chunk in stream:
             received.append(chunk)
     assert received, "tokens before the failure reached the client"

@@ -69,13 +69,15 @@ def test_thousand_concurrent_through_two_workers_with_faults(upstream: FaultServ
     print(
         f"\nload: {N} requests, 2 workers, 30% faults: {counts['ok']} answered, "
         f"{counts['502']} all-ranked-failed (502), {counts['503']} over retry budget (503), "
+        f"{counts['504']} timed out (504), "
         f"lost {lost}; wall {wall:.1f}s, "
         f"p50 {p50:.0f} ms, p99 {p99:.0f} ms; {upstream.calls()} model calls"
     )
     assert len(workers) == 2, f"requests were not spread over two workers: {workers}"
     # Every request got exactly one answer: the model's, or an error naming why (502: all
-    # ranked models failed; 503: the retry budget refused a fallback under these faults).
-    assert lost == 0 and set(counts) <= {"ok", "502", "503"}, counts
+    # ranked models failed; 503: the retry budget refused a fallback; 504: every attempt
+    # ran out of time while the two cores were saturated).
+    assert lost == 0 and set(counts) <= {"ok", "502", "503", "504"}, counts
     assert counts["ok"] >= N * 0.9
 
     # Exactly one model answered each answered request; none answered a failed one.
