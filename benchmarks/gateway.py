@@ -1,4 +1,4 @@
-"""Benchmark 6: the gateway's added latency over calling the model directly.
+"""Benchmark 8: the gateway's added latency over calling the model directly.
 
 The same official ``openai`` SDK client calls the local benchmark server either
 directly or through ``lg-router serve`` (one uvicorn worker, its own process), which
@@ -22,7 +22,7 @@ from benchmarks.decision import SHORT_TASK
 from benchmarks.server import BenchServer
 from benchmarks.stats import Row, info_row, interleave, rows_for
 
-BENCH = "6 gateway"
+BENCH = "8 gateway"
 DIRECT = "openai SDK -> model (direct)"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
