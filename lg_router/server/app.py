@@ -125,7 +125,8 @@ def create_app(
         timeout=timeout,
         client_kwargs=client_kwargs,
         retry_budget=retry_budget,
-        **router_extras(store, cache),
+        health=store,  # None too: "off" must not fall back to create_router's default
+        **router_extras(cache=cache),
     )
     runner = Runner(builder.compile(name="lg-router-gateway"), cat)
     gateway_keys = keys if isinstance(keys, GatewayKeys) else GatewayKeys.from_keys(keys or ())

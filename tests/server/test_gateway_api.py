@@ -222,14 +222,17 @@ def test_streaming_sync(gateway: GatewayProcess, key: str, fault: FaultServer) -
 
 
 def test_streaming_fallback_before_first_token(gateway: GatewayProcess, key: str, fault: FaultServer) -> None:
-    # A Retry-After longer than the router waits for: the next ranked model at once.
-    fault.script("anthropic/claude-sonnet-4.5", Behavior.rate_limited(30))
+    # A Retry-After longer than the router waits for: the next ranked model at once. (The
+    # router then leaves that model alone for those 30 s, so no other test of this module
+    # routes a task to it first.)
+    fault.script("google/gemini-3.1-pro-preview", Behavior.rate_limited(30))
     with client(gateway, key).chat.completions.with_streaming_response.create(
         model="auto",
-        messages=[{"role": "user", "content": "Refactor this Python function to use a generator."}],
+        messages=[{"role": "user", "content": "Prove that the square root of 2 is irrational."}],
         stream=True,
     ) as raw:
         ranked = raw.headers["x-lg-router-ranked"].split(",")
+        assert ranked[0] == "google/gemini-3.1-pro-preview"
         chunks = list(raw.parse())
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == f"answer from {provider_name(ranked[1])}"
@@ -340,6 +343,7 @@ def test_metrics_and_healthz(gateway: GatewayProcess, key: str, fault: FaultServ
     client(gateway, key).chat.completions.create(
         model="auto", messages=[{"role": "user", "content": "Refactor this Python function."}]
     )
+    assert httpx.post(f"{gateway.base_url}/chat/completions", json={}).status_code == 401
     assert httpx.get(f"{gateway.url}/healthz").json()["status"] == "ok"
     text = httpx.get(f"{gateway.url}/metrics").text
     assert 'lg_router_gateway_fallbacks_total{model="anthropic/claude-sonnet-4.5"}' in text
@@ -347,7 +351,7 @@ def test_metrics_and_healthz(gateway: GatewayProcess, key: str, fault: FaultServ
     assert 'lg_router_model_attempt_seconds_bucket{le="0.5",model="openai/gpt-4o"}' in text or (
         "lg_router_model_attempt_seconds_bucket" in text
     )
-    assert 'lg_router_gateway_requests_total{code="401",route="-"}' in text  # from the bad-key test
+    assert 'lg_router_gateway_requests_total{code="401",route="-"}' in text
 
 
 def test_concurrency_limit_is_429_with_retry_after(
@@ -463,3 +467,18 @@ def test_provider_key_never_leaves_the_gateway(key: str) -> None:
             seen.append(gw.log())
     leaked = [s for s in seen if secret in s or secret[:12] in s]
     assert not leaked, leaked[0][:500]
+
+
+def test_health_off_means_no_breaker_and_no_memory_of_failures(
+    gateway: GatewayProcess, key: str, fault: FaultServer
+) -> None:
+    # The module's gateway runs with --health off.
+    assert client(gateway, key).models.retrieve("openai/gpt-4o").breaker_state == "n/a"
+    fault.script("google/gemini-3.1-pro-preview", Behavior.rate_limited(30))
+    messages = [{"role": "user", "content": "Prove that the square root of 2 is irrational."}]
+    for _ in range(6):  # more failures than open a breaker when health is on
+        client(gateway, key).chat.completions.create(model="auto", messages=messages)
+    fault.clear_scripts()
+    raw = client(gateway, key).chat.completions.with_raw_response.create(model="auto", messages=messages)
+    assert raw.headers["x-lg-router-attempts"] == "google/gemini-3.1-pro-preview=ok"
+    assert 'class="state-n-a">n/a<' in httpx.get(f"{gateway.url}/").text
