@@ -120,7 +120,7 @@ def serve(
 
     store_option = health_option(health)
     resolve_health(store_option)  # validates; a Redis store connects only when first used
-    router_extras(None, cache)
+    router_extras(cache=cache)
     budget = _budget(retry_budget)
     if http_client not in ("aiohttp", "httpx"):
         msg = f"--http-client must be aiohttp or httpx, got {http_client!r}"

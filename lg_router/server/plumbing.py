@@ -1,9 +1,9 @@
-"""Where the gateway meets shared health and the decision cache (``--health`` / ``--cache``).
+"""Where the gateway meets the decision cache (``--cache``), until the router has one.
 
-Both are options of :func:`lg_router.graph.create_router` (``health=``, ``cache=``: a
-Redis URL shares them across every worker and replica). The gateway resolves the health
-store itself (it reads breaker states for ``/metrics`` and the status page) and passes
-both through here; an option this build's ``create_router`` lacks is refused by name.
+Health is passed to :func:`lg_router.graph.create_router` directly (``health=``). The
+decision cache is an option of the memory work that is not in this build's
+``create_router`` yet: this is the one place that passes it through, and it refuses the
+option by name while ``create_router`` lacks it, rather than ignoring it.
 """
 
 from __future__ import annotations
@@ -15,20 +15,15 @@ from lg_router.errors import InvalidOptionError
 from lg_router.graph import create_router
 
 
-def router_extras(health: Any = None, cache: Any = None) -> dict[str, Any]:
-    """The ``create_router`` keywords for ``health`` and ``cache`` (left out when ``None``).
+def router_extras(*, cache: Any = None) -> dict[str, Any]:
+    """The ``create_router`` keywords for ``cache`` (empty when ``None``).
 
     Raises:
-        InvalidOptionError: one was given but this build's ``create_router`` has no such
-            option.
+        InvalidOptionError: a cache was asked for and ``create_router`` has no ``cache``.
     """
-    accepted = inspect.signature(create_router).parameters
-    extras: dict[str, Any] = {}
-    for name, value in (("health", health), ("cache", cache)):
-        if value is None:
-            continue
-        if name not in accepted:
-            msg = f"--{name} is not available: this lg-router build's create_router() has no '{name}' option"
-            raise InvalidOptionError(msg)
-        extras[name] = value
-    return extras
+    if cache is None:
+        return {}
+    if "cache" not in inspect.signature(create_router).parameters:
+        msg = "--cache is not available: this lg-router build's create_router() has no 'cache' option"
+        raise InvalidOptionError(msg)
+    return {"cache": cache}

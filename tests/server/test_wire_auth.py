@@ -200,19 +200,17 @@ def test_pin_first_moves_a_feasible_pin_and_notes_an_infeasible_one() -> None:
     assert missing.model_ids == ["a", "b", "c"] and "openai/gpt-4o-mini" in (missing.note or "")
 
 
-def test_router_extras_pass_through_or_say_what_is_missing() -> None:
+def test_cache_passes_through_or_says_what_is_missing() -> None:
     import inspect
 
     from lg_router.graph import create_router
 
-    assert router_extras(None, None) == {}
-    accepted = inspect.signature(create_router).parameters
-    for name in ("health", "cache"):
-        if name in accepted:
-            assert router_extras(**{name: "memory"}) == {name: "memory"}
-        else:
-            with pytest.raises(InvalidOptionError, match=f"--{name}"):
-                router_extras(**{name: "memory"})
+    assert router_extras() == {}
+    if "cache" in inspect.signature(create_router).parameters:
+        assert router_extras(cache="memory") == {"cache": "memory"}
+    else:
+        with pytest.raises(InvalidOptionError, match="--cache"):
+            router_extras(cache="memory")
 
 
 def test_serve_refuses_a_public_host_without_keys() -> None:
