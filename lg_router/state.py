@@ -14,7 +14,7 @@ from langgraph.graph.message import add_messages
 from typing_extensions import Self, TypedDict
 
 from lg_router.decision import Attempt, RoutingDecision
-from lg_router.errors import InvalidOptionError
+from lg_router.errors import InvalidOptionError, InvalidTaskError
 from lg_router.policy import check_preference
 
 
@@ -108,16 +108,35 @@ class AttemptsChannel(BinaryOperatorAggregate[Any]):
         return super().from_checkpoint(checkpoint)
 
 
+def add_task_messages(left: Any, right: Any) -> Any:
+    """LangGraph's ``add_messages``, with a typed error for a message it cannot convert.
+
+    The graph's input goes through this reducer before any node runs, so a malformed
+    message (a tool message without ``tool_call_id``, an unknown role) is reported here as
+    :class:`InvalidTaskError` naming the problem, instead of LangGraph's bare ``KeyError``.
+    """
+    try:
+        return add_messages(left, right)
+    except KeyError as exc:
+        field = exc.args[0] if exc.args else "a field"
+        hint = " (a tool message needs the id of the tool call it answers)" if field == "tool_call_id" else ""
+        msg = f"a message of the conversation is missing {field!r}{hint}"
+        raise InvalidTaskError(msg) from None
+    except (ValueError, TypeError, NotImplementedError) as exc:
+        msg = f"a message of the conversation cannot be read: {exc}"
+        raise InvalidTaskError(msg) from None
+
+
 class RouterInput(TypedDict):
     """What the router reads: the conversation (a ``MessagesState`` parent provides it)."""
 
-    messages: Annotated[list[AnyMessage], add_messages]
+    messages: Annotated[list[AnyMessage], add_task_messages]
 
 
 class RouterOutput(TypedDict):
     """What the router returns: the conversation with the answer, decision, attempts."""
 
-    messages: Annotated[list[AnyMessage], add_messages]
+    messages: Annotated[list[AnyMessage], add_task_messages]
     decision: RoutingDecision | None
     attempts: list[Attempt]
 
@@ -128,7 +147,7 @@ class RouterState(TypedDict):
     ``attempts`` appends: each execution node adds the attempt it made.
     """
 
-    messages: Annotated[list[AnyMessage], add_messages]
+    messages: Annotated[list[AnyMessage], add_task_messages]
     decision: Annotated[RoutingDecision | None, DecisionChannel]
     attempts: Annotated[list[Attempt], AttemptsChannel]
     partial: str | None  # answer text already streamed by failed attempts (continuations)

@@ -228,3 +228,21 @@ def test_a_stalled_fake_stream_is_continued_in_sync_and_async(mode: str) -> None
         (second, "ok", False),
     ]
     gate.set()
+
+
+def test_a_tool_call_name_repeated_on_every_piece_is_merged_once() -> None:
+    # llama.cpp's server repeats the name and id on every piece of the arguments
+    pieces = ['{"set', 'up": "a"', ', "punchline": "b"}']
+    chunks = [
+        AIMessageChunk(content="", tool_call_chunks=[{"name": "Joke", "args": a, "id": "c1", "index": 0}])
+        for a in pieces
+    ]
+    source = _source()
+    source.chunks = chunks
+    (call,) = source.message().tool_calls
+    assert (call["name"], call["id"], call["args"]) == ("Joke", "c1", {"setup": "a", "punchline": "b"})
+    relay = Relay({"callbacks": []}, "m", [])
+    for chunk in chunks:
+        relay.pieces(chunk)
+    assert [p.tool_call_chunks[0]["name"] for p in relay.closing()] == ["Joke", None, None]
+    assert chunks[1].tool_call_chunks[0]["name"] == "Joke"  # the model's own chunks are unchanged
