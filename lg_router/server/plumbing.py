@@ -1,8 +1,9 @@
-"""Where the gateway meets shared health and the decision cache (``--health`` / ``--cache``).
+"""Where the gateway meets the decision cache (``--cache``), until the router has one.
 
-Both are options of :func:`lg_router.graph.create_router` (``health=``, ``cache=``: a
-Redis URL shares them across every worker and replica). They are passed straight
-through; this is the one place that knows how, so the gateway stays a thin adapter.
+Health is passed to :func:`lg_router.graph.create_router` directly (``health=``). The
+decision cache is an option of the memory work that is not in this build's
+``create_router`` yet: this is the one place that passes it through, and it refuses the
+option by name while ``create_router`` lacks it, rather than ignoring it.
 """
 
 from __future__ import annotations
@@ -14,31 +15,15 @@ from lg_router.errors import InvalidOptionError
 from lg_router.graph import create_router
 
 
-def router_extras(health: Any = None, cache: Any = None) -> dict[str, Any]:
-    """The ``create_router`` keywords for ``health`` and ``cache`` (left out when ``None``).
+def router_extras(*, cache: Any = None) -> dict[str, Any]:
+    """The ``create_router`` keywords for ``cache`` (empty when ``None``).
 
     Raises:
-        InvalidOptionError: one was given but this build's ``create_router`` has no such
-            option.
+        InvalidOptionError: a cache was asked for and ``create_router`` has no ``cache``.
     """
-    accepted = inspect.signature(create_router).parameters
-    extras: dict[str, Any] = {}
-    for name, value in (("health", health), ("cache", cache)):
-        if value is None:
-            continue
-        if name not in accepted:
-            msg = f"--{name} is not available: this lg-router build's create_router() has no '{name}' option"
-            raise InvalidOptionError(msg)
-        extras[name] = value
-    return extras
-
-
-def health_object(graph_builder: Any, health: Any) -> Any:
-    """The health object the status page and ``/metrics`` read breaker states from.
-
-    A health instance given by the caller is used as is; for a name or URL, the one the
-    router built is looked up on the builder (``builder.health``), if it exposes it.
-    """
-    if health is not None and not isinstance(health, str):
-        return health
-    return getattr(graph_builder, "health", None)
+    if cache is None:
+        return {}
+    if "cache" not in inspect.signature(create_router).parameters:
+        msg = "--cache is not available: this lg-router build's create_router() has no 'cache' option"
+        raise InvalidOptionError(msg)
+    return {"cache": cache}
