@@ -71,7 +71,8 @@ def serve(
     preference: PrefOpt = Preference.balanced,
     health: HealthOpt = None,
     cache: Annotated[
-        str | None, typer.Option("--cache", help="Decision cache: 'memory' or a redis:// URL (shared).")
+        str | None,
+        typer.Option("--cache", help="Decision cache: memory (per worker), off, or a redis:// URL (shared)."),
     ] = None,
     keys_file: Annotated[
         Path | None,

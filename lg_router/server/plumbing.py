@@ -1,29 +1,42 @@
-"""Where the gateway meets the decision cache (``--cache``), until the router has one.
+"""Where the gateway meets the decision cache (``--cache``).
 
 Health is passed to :func:`lg_router.graph.create_router` directly (``health=``). The
-decision cache is an option of the memory work that is not in this build's
-``create_router`` yet: this is the one place that passes it through, and it refuses the
-option by name while ``create_router`` lacks it, rather than ignoring it.
+decision cache comes as ``--cache memory`` (each worker's own, the router's default), a
+``redis://`` URL (one cache shared by every worker and replica, through LangGraph's
+``RedisCache``) or ``off``.
 """
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from lg_router.errors import InvalidOptionError
-from lg_router.graph import create_router
 
 
 def router_extras(*, cache: Any = None) -> dict[str, Any]:
-    """The ``create_router`` keywords for ``cache`` (empty when ``None``).
+    """The ``create_router`` keywords for ``cache`` (empty when ``None``: the default cache).
+
+    Args:
+        cache: ``None`` or ``"memory"`` (per-process cache), ``"off"``, a ``redis://`` /
+            ``rediss://`` / ``unix://`` URL, or a cache object (passed as it is).
 
     Raises:
-        InvalidOptionError: a cache was asked for and ``create_router`` has no ``cache``.
+        InvalidOptionError: an unknown value, or a Redis URL without the redis client.
     """
-    if cache is None:
+    if cache is None or cache == "memory":
         return {}
-    if "cache" not in inspect.signature(create_router).parameters:
-        msg = "--cache is not available: this lg-router build's create_router() has no 'cache' option"
+    if cache in ("off", "none"):
+        return {"decision_cache": False}
+    if not isinstance(cache, str):
+        return {"decision_cache": cache}
+    if not cache.startswith(("redis://", "rediss://", "unix://")):
+        msg = f"--cache must be 'memory', 'off' or a redis:// URL, got {cache!r}"
         raise InvalidOptionError(msg)
-    return {"cache": cache}
+    try:
+        import redis
+    except ImportError:
+        msg = "--cache with a Redis URL needs the redis client: pip install 'lg-router[redis]'"
+        raise InvalidOptionError(msg) from None
+    from langgraph.cache.redis import RedisCache
+
+    return {"decision_cache": RedisCache(redis.Redis.from_url(cache))}

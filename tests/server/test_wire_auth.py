@@ -200,17 +200,18 @@ def test_pin_first_moves_a_feasible_pin_and_notes_an_infeasible_one() -> None:
     assert missing.model_ids == ["a", "b", "c"] and "openai/gpt-4o-mini" in (missing.note or "")
 
 
-def test_cache_passes_through_or_says_what_is_missing() -> None:
-    import inspect
+def test_cache_option_maps_to_the_routers_decision_cache() -> None:
+    from langgraph.cache.redis import RedisCache
 
     from lg_router.graph import create_router
 
-    assert router_extras() == {}
-    if "cache" in inspect.signature(create_router).parameters:
-        assert router_extras(cache="memory") == {"cache": "memory"}
-    else:
-        with pytest.raises(InvalidOptionError, match="--cache"):
-            router_extras(cache="memory")
+    assert router_extras() == {} and router_extras(cache="memory") == {}
+    assert router_extras(cache="off") == {"decision_cache": False}
+    shared = router_extras(cache="redis://127.0.0.1:1/0")["decision_cache"]
+    assert isinstance(shared, RedisCache)  # no connection is made until a decision is cached
+    create_router("oxlo", decision_cache=shared)  # the router takes it as it is
+    with pytest.raises(InvalidOptionError, match="--cache must be"):
+        router_extras(cache="memcached://x")
 
 
 def test_serve_refuses_a_public_host_without_keys() -> None:
