@@ -319,6 +319,7 @@ def _compiled(
     timeout: float | None,
     health: str | None = "memory",
 ) -> Any:
+    from lg_router.cli.env import decision_cache
     from lg_router.graph import create_router
 
     return create_router(
@@ -327,6 +328,7 @@ def _compiled(
         preference=preference.value,
         models=pool,
         timeout=timeout,
+        decision_cache=decision_cache(),
         health=health,
     ).compile()
 
