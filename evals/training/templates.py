@@ -103,6 +103,10 @@ CODING_EN = [
     "Write a class in {lang} that models a {product} with methods to add and remove items.",
     "What is the time complexity of {algo}? Write it in {lang}.", "Review this pull request diff and point out bugs:\n\n{code}",
     "Write a Dockerfile for a {lang} web service.",
+    "Help me {codeverb} this code.", "Can you {codeverb} my {lang} script?", "Please {codeverb} the function I wrote.",
+    "My {lang} program is too slow, how do I speed it up?", "How do I fix a null pointer exception in {lang}?",
+    "Why does my {lang} build fail with a linker error?", "What's the best way to structure a {lang} project?",
+    "How do I read a JSON file in {lang}?", "Help me write a unit test for my API client.", "Review my code for security issues.",
 ]  # fmt: skip
 
 SLOTS: dict[str, list[str]] = {
@@ -170,6 +174,7 @@ SLOTS: dict[str, list[str]] = {
     "role": ["manager", "teacher", "friend", "team captain", "coffee shop"],
     "event": ["a job interview", "a marathon", "moving abroad", "a first day at a new school"],
     "occasion": ["a birthday party", "a rainy weekend", "a team-building day", "an anniversary dinner"],
+    "codeverb": ["optimize", "debug", "refactor", "review", "speed up", "clean up", "document", "fix"],
     "h": ["8", "9", "10"], "s": ["5", "7", "9"], "p": ["6", "10", "14"],
 }  # fmt: skip
 NUMBERS = {"a": range(2, 60), "b": range(2, 90), "c": range(20, 200), "n": range(11, 999), "f": None}

@@ -28,7 +28,7 @@ FLOORS = {
         "reasoning": 0.9,
         "general": 0.85,
         "simple": 0.8,
-        "multilingual": 0.85,
+        "multilingual": 0.8,
         "long_context": 1.0,
         "vision": 1.0,
     },
