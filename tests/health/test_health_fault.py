@@ -9,6 +9,7 @@ import pytest
 
 from lg_router import ModelCatalog, create_router
 from lg_router.health import BreakerPolicy, MemoryHealth
+from tests.health.replica import ANSWER_TIMEOUT, catalog_for
 from tests.support.cli_proc import run_cli
 from tests.support.fault_server import Behavior, FaultServer
 
@@ -20,7 +21,7 @@ RANKED = ["deepseek-v3.2", "kimi-k2.6", "qwen-3-32b"]  # the rules' ranking for 
 
 
 def _catalog(server: FaultServer) -> ModelCatalog:
-    return ModelCatalog.preset("oxlo").with_endpoint(server.base_url)
+    return catalog_for(server.base_url, TIMEOUT)  # only the hung model times out fast
 
 
 @pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
@@ -29,7 +30,7 @@ def test_with_the_first_model_hanging_only_the_first_requests_wait(
 ) -> None:
     fault_server.script(RANKED[0], Behavior.hang())
     store = MemoryHealth(BreakerPolicy(failures=3))
-    graph = create_router(_catalog(fault_server), timeout=TIMEOUT, health=store).compile()
+    graph = create_router(_catalog(fault_server), timeout=ANSWER_TIMEOUT, health=store).compile()
 
     async def runs() -> list[dict]:
         return [await graph.ainvoke({"messages": [("user", TASK)]}) for _ in range(10)]
@@ -52,7 +53,7 @@ def test_a_running_process_dumps_its_store_for_the_cli(fault_server: FaultServer
     fault_server.script(RANKED[0], Behavior.hang())
     dump = tmp_path / "health.json"
     store = MemoryHealth(BreakerPolicy(failures=2), dump_to=dump, dump_every=0.05)
-    graph = create_router(_catalog(fault_server), timeout=TIMEOUT, health=store).compile()
+    graph = create_router(_catalog(fault_server), timeout=ANSWER_TIMEOUT, health=store).compile()
     for _ in range(4):
         graph.invoke({"messages": [("user", TASK)]})
     store.dump(dump)  # what the dump thread writes within dump_every; written here to not wait
