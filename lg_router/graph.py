@@ -282,7 +282,9 @@ def create_router(
     provider = ModelProvider(cat, overrides=chat_models, client_kwargs=client_kwargs)
     provider.prepare()  # heavy imports now, never inside an attempt's deadline
     store = resolve_health(health)
-    decider = Decider(cat, resolve_classifier(classifier, catalog=cat, provider=provider, llm=llm), store)
+    decider = Decider(
+        cat, resolve_classifier(classifier, catalog=cat, provider=provider, llm=llm), store, timeout=timeout
+    )
 
     builder = StateGraph(
         RouterState, context_schema=RouterContext, input_schema=RouterInput, output_schema=RouterOutput

@@ -63,10 +63,17 @@ def resolve_classifier(
 class Decider:
     """Everything needed to decide a route; shared by the graph, ``route()`` and the CLI."""
 
-    def __init__(self, catalog: ModelCatalog, classifier: Classifier, health: Health | None = None) -> None:
+    def __init__(
+        self,
+        catalog: ModelCatalog,
+        classifier: Classifier,
+        health: Health | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> None:
         self.catalog = catalog
         self.classifier = classifier
-        self.gate = HealthGate(health, catalog) if health is not None else None
+        self.gate = HealthGate(health, catalog, timeout=timeout) if health is not None else None
 
     def prepare(self, task: Any, options: RunOptions) -> tuple[TaskView, Feasible]:
         """The task view and the feasible pool (raises typed errors for bad input)."""

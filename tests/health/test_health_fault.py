@@ -69,3 +69,15 @@ def test_a_running_process_dumps_its_store_for_the_cli(fault_server: FaultServer
     assert table.returncode == 0, table.stderr
     line = next(line for line in table.stdout.splitlines() if RANKED[0] in line)
     assert "open" in line and "2 timeouts" in line
+
+
+def test_a_429_with_retry_after_takes_the_model_out_at_once_for_that_long(fault_server: FaultServer) -> None:
+    fault_server.script(RANKED[0], Behavior.rate_limited(retry_after=20))
+    store = MemoryHealth()  # default thresholds: 5 failures would be needed otherwise
+    graph = create_router(_catalog(fault_server), timeout=ANSWER_TIMEOUT, health=store).compile()
+    outputs = [graph.invoke({"messages": [("user", TASK)]}) for _ in range(3)]
+    assert fault_server.calls(RANKED[0]) == 1
+    assert [a.model_id for a in outputs[0]["attempts"]] == RANKED[:2]
+    reason = outputs[1]["decision"].excluded[RANKED[0]]
+    assert reason.startswith("cooling down until ") and reason.endswith("429 with Retry-After 20 s")
+    assert 18 < store.state(RANKED[0]).cooldown_left <= 20

@@ -221,3 +221,24 @@ def test_bad_options_are_typed_errors() -> None:
     store = MemoryHealth()
     assert resolve_health(store) is store
     assert isinstance(resolve_health("memory"), MemoryHealth)
+
+
+def test_a_probe_claim_lasts_the_attempt_deadline_of_the_router(clock: Clock) -> None:
+    from lg_router.health.gate import HealthGate
+    from lg_router.policy import feasible
+    from lg_router.state import RunOptions
+    from lg_router.task import view
+    from tests.support.fakes import small_catalog
+
+    catalog = small_catalog()
+    store = health(clock, failures=1, cooldown=10)
+    gate = HealthGate(store, catalog, timeout=2.0)  # create_router(timeout=2.0)
+    pool = feasible(catalog, view("hello"))
+    store.record(timeout("alpha"))
+    clock.advance(10)
+    kept, admission = gate.admit(pool, RunOptions.build())
+    assert admission.probes == ("alpha",) and "alpha" in [m.id for m in kept.models]
+    clock.advance(2.9)  # 2 s deadline + 1 s margin: still this run's probe
+    assert "alpha" in gate.admit(pool, RunOptions.build())[1].skipped
+    clock.advance(0.2)
+    assert gate.admit(pool, RunOptions.build())[1].probes == ("alpha",)
