@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from benchmarks import concurrency, decision, fallback, health, overhead, startup
+from benchmarks import concurrency, decision, fallback, health, overhead, startup, streaming
 from benchmarks.stats import Row, format_table, info_row
 
 SUITES: dict[str, tuple[str, Callable[[bool], list[Row]]]] = {
@@ -20,6 +20,7 @@ SUITES: dict[str, tuple[str, Callable[[bool], list[Row]]]] = {
     "concurrency": (concurrency.BENCH, concurrency.run),
     "fallback": (fallback.BENCH, fallback.run),
     "startup": (startup.BENCH, startup.run),
+    "streaming": (streaming.BENCH, streaming.run),
     "health": (health.BENCH, health.run),
 }
 

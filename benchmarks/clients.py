@@ -58,11 +58,11 @@ def compiled_router(
     *,
     timeout: float | None = None,
     client_kwargs: Mapping[str, Any] | None = None,
-    health: Any = "memory",
+    **options: Any,
 ) -> Any:
-    """The compiled router graph over the local catalog."""
+    """The compiled router graph over the local catalog (``options``: more create_router keywords)."""
     return create_router(
-        catalog_for(base_url), timeout=timeout, client_kwargs=client_kwargs, health=health
+        catalog_for(base_url), timeout=timeout, client_kwargs=client_kwargs, **options
     ).compile()
 
 
@@ -89,12 +89,12 @@ def runnable_router(
     *,
     timeout: float | None = None,
     client_kwargs: Mapping[str, Any] | None = None,
-    health: Any = "memory",
+    **options: Any,
 ) -> BaseChatModel:
-    """``RunnableRouter`` over the local catalog."""
+    """``RunnableRouter`` over the local catalog (``options``: more constructor keywords)."""
     from lg_router import RunnableRouter  # type: ignore[attr-defined]
 
-    kwargs: dict[str, Any] = {"catalog": catalog_for(base_url), "health": health}
+    kwargs: dict[str, Any] = {"catalog": catalog_for(base_url), **options}
     if timeout is not None:
         kwargs["timeout"] = timeout
     if client_kwargs:

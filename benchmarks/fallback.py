@@ -32,9 +32,9 @@ def run(quick: bool, timeout: float = 0.25, latency: float = 0.02) -> list[Row]:
         server.configure(hang=[first])
         messages = [HumanMessage(SHORT_TASK)]
         direct_second = clients.direct_model(url, second)
-        # Health off: this measures the fallback path itself, every round (health.py
-        # measures the breaker that skips the hung model).
-        graph = clients.compiled_router(url, timeout=timeout, health=None)
+        # Every round falls back on purpose: no retry budget, no health skipping the hung model.
+        steady = {"retry_budget": None, "health": None}
+        graph = clients.compiled_router(url, timeout=timeout, **steady)
         fallbacks = clients.with_fallbacks(url, first, second, timeout=timeout)
         loop = asyncio.new_event_loop()
         variants: dict[str, Callable[[], Any]] = {
@@ -46,7 +46,7 @@ def run(quick: bool, timeout: float = 0.25, latency: float = 0.02) -> list[Row]:
             "ChatOpenAI(timeout).with_fallbacks": lambda: fallbacks.invoke(messages),
         }
         if clients.runnable_router_available():
-            router = clients.runnable_router(url, timeout=timeout, health=None)
+            router = clients.runnable_router(url, timeout=timeout, **steady)
             variants["RunnableRouter.invoke"] = lambda: router.invoke(messages)
         broken = {name: why for name, fn in variants.items() if (why := clients.probe(fn))}
         for name in broken:

@@ -9,6 +9,14 @@ Per model (the request's ``model`` field) it answers after ``latency`` seconds, 
 (``hang``).  ``POST /_control`` with ``{"latency": s, "hang": [models]}`` changes both at
 run time; ``GET /_stats`` returns ``{"requests": n, "bad": n}``.
 
+A request with ``"stream": true`` gets an SSE stream (chunked): the headers and the role
+chunk at once, the first token after ``first_token`` seconds (a list is cycled, one value
+per request: a latency distribution), then a token every ``interval`` seconds, then the
+finish chunk, usage and ``[DONE]``; with ``stall_after`` k the stream goes silent after k
+tokens (the connection stays open).  Plans per model: ``POST /_control`` with
+``{"streams": {model: {"tokens": n, "interval": s, "first_token": s | [s...],
+"stall_after": k, "token": text}}}``.
+
 Run directly: ``python -m benchmarks.server --latency 0.02``; it prints ``PORT <n>``.
 """
 
@@ -56,6 +64,25 @@ def _response(status: int, body: bytes) -> bytes:
     return head.encode() + body
 
 
+def _sse(obj: dict[str, Any] | str) -> bytes:
+    data = b"data: " + (obj.encode() if isinstance(obj, str) else json.dumps(obj).encode()) + b"\n\n"
+    return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+
+
+def _delta(model: str, delta: dict[str, Any], finish: str | None = None) -> bytes:
+    choice = {"index": 0, "delta": delta, "finish_reason": finish}
+    return _sse(
+        {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": model, "choices": [choice]}
+    )
+
+
+_STREAM_HEAD = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+    b"Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n"
+)
+_DEFAULT_PLAN: dict[str, Any] = {"tokens": 1, "interval": 0.0}
+
+
 class _State:
     def __init__(self, latency: float, hang: set[str]) -> None:
         self.latency = latency
@@ -63,6 +90,16 @@ class _State:
         self.requests = 0
         self.bad = 0
         self.cache: dict[str, bytes] = {}
+        self.streams: dict[str, dict[str, Any]] = {}
+        self.served: dict[str, int] = {}
+
+    def first_token(self, model: str, plan: dict[str, Any]) -> float:
+        value = plan.get("first_token", self.latency)
+        if isinstance(value, list):
+            n = self.served.get(model, 0)
+            self.served[model] = n + 1
+            return float(value[n % len(value)])
+        return float(value)
 
     def reply(self, model: str) -> bytes:
         cached = self.cache.get(model)
@@ -108,13 +145,17 @@ class _Protocol(asyncio.Protocol):
         if path.endswith("/chat/completions") and method == "POST":
             state.requests += 1
             try:
-                model = str(json.loads(body).get("model", ""))
+                request = json.loads(body)
+                model = str(request.get("model", ""))
             except ValueError:
                 state.bad += 1
                 self._send(_response(400, b'{"error": {"message": "bad json"}}'))
                 return
             if model in state.hang:
                 return  # never answer; the client gives up
+            if request.get("stream"):
+                self._stream(model, state.streams.get(model, _DEFAULT_PLAN))
+                return
             payload = state.reply(model)
             if state.latency > 0:
                 asyncio.get_running_loop().call_later(state.latency, self._send, payload)
@@ -124,12 +165,41 @@ class _Protocol(asyncio.Protocol):
             cfg = json.loads(body or b"{}")
             state.latency = float(cfg.get("latency", state.latency))
             state.hang = set(cfg.get("hang", state.hang))
+            state.streams.update(cfg.get("streams", {}))
             self._send(_response(200, b"{}"))
         elif path == "/_stats":
             stats = {"requests": state.requests, "bad": state.bad}
             self._send(_response(200, json.dumps(stats).encode()))
         else:
             self._send(_response(404, b'{"error": {"message": "not found"}}'))
+
+    def _stream(self, model: str, plan: dict[str, Any]) -> None:
+        """Send one planned SSE stream (see the module docstring), one timer per token."""
+        loop = asyncio.get_running_loop()
+        tokens, interval = int(plan.get("tokens", 1)), float(plan.get("interval", 0.0))
+        stall = plan.get("stall_after")
+        token = _delta(model, {"content": str(plan.get("token", " tok"))})
+        self._send(_STREAM_HEAD + _delta(model, {"role": "assistant", "content": ""}))
+
+        def send(i: int) -> None:
+            if self.transport is None or self.transport.is_closing():
+                return  # the client went away
+            if stall is not None and i >= int(stall):
+                return  # silence, connection open
+            if i < tokens:
+                self._send(token)
+                loop.call_later(interval, send, i + 1)
+                return
+            usage = {"prompt_tokens": 12, "completion_tokens": tokens, "total_tokens": 12 + tokens}
+            tail = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": model}
+            self._send(
+                _delta(model, {}, "stop")
+                + _sse({**tail, "choices": [], "usage": usage})
+                + _sse("[DONE]")
+                + b"0\r\n\r\n"
+            )
+
+        loop.call_later(self.state.first_token(model, plan), send, 0)
 
 
 async def _serve(latency: float, hang: set[str]) -> None:
@@ -194,9 +264,17 @@ class BenchServer:
         with urllib.request.urlopen(req, timeout=5) as resp:
             return json.loads(resp.read())  # type: ignore[no-any-return]
 
-    def configure(self, *, latency: float | None = None, hang: list[str] | None = None) -> None:
-        """Change the answer latency and/or the set of hanging models."""
+    def configure(
+        self,
+        *,
+        latency: float | None = None,
+        hang: list[str] | None = None,
+        streams: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """Change the answer latency, the set of hanging models and/or stream plans."""
         cfg: dict[str, Any] = {}
+        if streams is not None:
+            cfg["streams"] = streams
         if latency is not None:
             cfg["latency"] = latency
             self.latency = latency

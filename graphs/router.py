@@ -5,7 +5,8 @@ Built once at import, from the environment:
 * ``LG_ROUTER_CATALOG``: preset name (``oxlo``, ``tiers``) or YAML file; default ``oxlo``.
 * ``LG_ROUTER_BASE_URL``: send every model to this OpenAI-compatible endpoint (a local
   llama.cpp server, a gateway); unset keeps the catalog's own endpoint and key.
-* ``LG_ROUTER_API_KEY_ENV``: the env var holding that endpoint's key (loopback needs none).
+* ``LG_ROUTER_API_KEY_ENV``: the env var holding that endpoint's key; without it no key
+  is sent there (the catalog's provider key only goes to the provider's endpoint).
 * ``LG_ROUTER_CLASSIFIER``: ``rules`` (default, offline), ``llm`` or ``hybrid``.
 
 Run-scoped options (preference, candidate pool, timeout) are the graph's context,

@@ -7,6 +7,8 @@ connection; the API key's env var is only read when a model is first called
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -16,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from lg_router.errors import CatalogError
+from lg_router.yamlio import DuplicateKeyError, load_yaml
 
 Capability = Literal[
     "general",
@@ -33,6 +36,16 @@ Capability = Literal[
 CAPABILITIES: frozenset[str] = frozenset(get_args(Capability))
 
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_IDLE_TIMEOUT = 30.0
+# A catalog of a few thousand models fits in well under 1 MB of YAML; anything larger is
+# almost certainly the wrong file, and parsing it would stall every router built from it.
+MAX_CATALOG_BYTES = 1024 * 1024
+
+# The environment a catalog named by a string (or left out) is resolved with.
+CATALOG_ENV = "LG_ROUTER_CATALOG"
+BASE_URL_ENV = "LG_ROUTER_BASE_URL"
+API_KEY_ENV_ENV = "LG_ROUTER_API_KEY_ENV"
+DEFAULT_CATALOG = "oxlo"
 
 
 class Pricing(BaseModel):
@@ -78,6 +91,10 @@ class ModelSpec(BaseModel):
     rules classifier and the ranking policy read them, never hard-coded ids.
     ``quality`` and ``speed`` are relative hints from 1 (lowest) to 5 within a catalog.
     ``context_window`` ``None`` means unknown: the context constraint is not applied.
+    ``timeout`` bounds a whole non-streamed answer; ``first_token_timeout`` a streamed
+    call until its first token, ``idle_timeout`` the gap between two streamed chunks.
+    ``prefill`` says the endpoint continues a trailing assistant message (used to
+    continue an answer another model started; otherwise the router asks in words).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -95,6 +112,9 @@ class ModelSpec(BaseModel):
     quality: int = Field(default=3, ge=1, le=5)
     speed: int = Field(default=3, ge=1, le=5)
     timeout: float | None = Field(default=None, gt=0, le=86_400, allow_inf_nan=False, strict=True)
+    first_token_timeout: float | None = Field(default=None, gt=0, le=86_400, allow_inf_nan=False, strict=True)
+    idle_timeout: float | None = Field(default=None, gt=0, le=86_400, allow_inf_nan=False, strict=True)
+    prefill: bool = False
     tier: str | None = None
 
     @model_validator(mode="after")
@@ -129,6 +149,12 @@ class ModelCatalog(BaseModel):
     api_key_env: str | None = None
     default_model: str | None = None
     default_timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0, le=86_400, allow_inf_nan=False, strict=True)
+    default_first_token_timeout: float | None = Field(
+        default=None, gt=0, le=86_400, allow_inf_nan=False, strict=True
+    )
+    default_idle_timeout: float = Field(
+        default=DEFAULT_IDLE_TIMEOUT, gt=0, le=86_400, allow_inf_nan=False, strict=True
+    )
     default_max_output_tokens: int = Field(default=1024, gt=0)
     models: tuple[ModelSpec, ...] = Field(min_length=1)
 
@@ -168,9 +194,16 @@ class ModelCatalog(BaseModel):
         return len(self.models)
 
     def endpoint(self, model_id: str) -> tuple[str, str | None]:
-        """``(base_url, api_key_env)`` that a model is served from."""
+        """``(base_url, api_key_env)`` that a model is served from.
+
+        A model inherits the catalog's key env var only together with the catalog's
+        endpoint: a model with a ``base_url`` of its own gets only its own
+        ``api_key_env``, so one provider's key never goes to another host.
+        """
         spec = self[model_id]
-        return (spec.base_url or self.base_url or ""), (spec.api_key_env or self.api_key_env)
+        if spec.base_url is None or _same_endpoint(spec.base_url, self.base_url):
+            return (spec.base_url or self.base_url or ""), (spec.api_key_env or self.api_key_env)
+        return spec.base_url, spec.api_key_env
 
     def timeout_for(self, model_id: str) -> float:
         """The model's own timeout, or the catalog default."""
@@ -185,12 +218,17 @@ class ModelCatalog(BaseModel):
     def with_endpoint(self, base_url: str, *, api_key_env: str | None = None) -> ModelCatalog:
         """A copy whose models all go to one OpenAI-compatible endpoint, keeping their ids.
 
+        The catalog's key goes with it only when ``base_url`` is the catalog's own
+        endpoint: moving the models to another host without naming that host's key sends
+        no key (a ``not-needed`` placeholder), never the previous provider's.
+
         Args:
             base_url: The endpoint, e.g. a gateway, proxy or ``http://127.0.0.1:8080/v1``.
-            api_key_env: Env var holding that endpoint's key; ``None`` keeps the catalog's.
+            api_key_env: Env var holding that endpoint's key; ``None`` means none (unless
+                ``base_url`` is the catalog's own endpoint, whose key is kept).
         """
         models = tuple(m.model_copy(update={"base_url": None, "api_key_env": None}) for m in self.models)
-        env = api_key_env if api_key_env is not None else self.api_key_env
+        env = api_key_env or (self.api_key_env if _same_endpoint(base_url, self.base_url) else None)
         return self.model_copy(update={"base_url": base_url, "api_key_env": env, "models": models})
 
     def subset(self, model_ids: list[str] | tuple[str, ...]) -> ModelCatalog:
@@ -224,12 +262,24 @@ class ModelCatalog(BaseModel):
         """Load a catalog from a YAML file (see the README for the format)."""
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            with path.open("rb") as fh:
+                raw = fh.read(MAX_CATALOG_BYTES + 1)
         except OSError as exc:
             msg = f"{path}: cannot read catalog file ({exc.strerror or exc})"
             raise CatalogError(msg) from None
+        if len(raw) > MAX_CATALOG_BYTES:
+            msg = (
+                f"{path}: the catalog file is larger than {MAX_CATALOG_BYTES // (1024 * 1024)} MB; "
+                "a catalog lists models, not data: check that this is the right file"
+            )
+            raise CatalogError(msg)
         try:
-            data = yaml.safe_load(text)
+            data = load_yaml(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            msg = f"{path}: the catalog file is not UTF-8 text"
+            raise CatalogError(msg) from None
+        except DuplicateKeyError as exc:
+            raise CatalogError(f"{path}: {exc}") from None
         except yaml.YAMLError as exc:
             msg = f"{path}: malformed YAML: {exc}"
             raise CatalogError(msg) from None
@@ -242,9 +292,7 @@ class ModelCatalog(BaseModel):
         if name not in names:
             msg = f"unknown catalog preset '{name}'; choose one of {names} or give a YAML file"
             raise CatalogError(msg)
-        ref = resources.files("lg_router") / "presets" / f"{name}.yaml"
-        data = yaml.safe_load(ref.read_text(encoding="utf-8"))
-        return cls.from_dict(data, source=f"preset '{name}'")
+        return _preset(name)
 
     @classmethod
     def load(cls, name_or_path: str | Path) -> ModelCatalog:
@@ -254,10 +302,53 @@ class ModelCatalog(BaseModel):
         return cls.from_yaml(name_or_path)
 
 
+def resolve_catalog(
+    catalog: ModelCatalog | str | Path | None = None,
+    *,
+    base_url: str | None = None,
+    api_key_env: str | None = None,
+) -> ModelCatalog:
+    """The catalog every entry point uses: one rule, explicit arguments first.
+
+    * A :class:`ModelCatalog` is used exactly as given (its endpoints included), unless
+      ``base_url`` is passed.
+    * A preset name or YAML path is loaded; ``None`` reads ``LG_ROUTER_CATALOG``
+      (default ``oxlo``).
+    * The endpoint is ``base_url``, else ``LG_ROUTER_BASE_URL``, else the catalog's own.
+      Its key env var is ``api_key_env``, else ``LG_ROUTER_API_KEY_ENV``, else none: a
+      provider's key is never sent to another endpoint (see :meth:`ModelCatalog.with_endpoint`).
+
+    Raises:
+        CatalogError: unknown preset, unreadable or invalid file.
+    """
+    if isinstance(catalog, ModelCatalog):
+        cat = catalog
+    else:
+        cat = ModelCatalog.load(catalog or os.environ.get(CATALOG_ENV) or DEFAULT_CATALOG)
+        base_url = base_url or os.environ.get(BASE_URL_ENV)
+        api_key_env = api_key_env or os.environ.get(API_KEY_ENV_ENV)
+    if base_url:
+        cat = cat.with_endpoint(base_url, api_key_env=api_key_env or None)
+    return cat
+
+
+@functools.lru_cache(maxsize=8)
+def _preset(name: str) -> ModelCatalog:
+    """A built-in catalog, parsed once per process (catalogs are frozen values)."""
+    ref = resources.files("lg_router") / "presets" / f"{name}.yaml"
+    data = load_yaml(ref.read_text(encoding="utf-8"))
+    return ModelCatalog.from_dict(data, source=f"preset '{name}'")
+
+
 def preset_names() -> list[str]:
     """Names of the built-in catalog presets."""
     folder = resources.files("lg_router") / "presets"
     return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def _same_endpoint(url: str | None, other: str | None) -> bool:
+    """Whether two base URLs name the same endpoint (a trailing ``/`` does not count)."""
+    return url is not None and other is not None and url.rstrip("/") == other.rstrip("/")
 
 
 def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:

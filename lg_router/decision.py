@@ -70,11 +70,24 @@ class RoutingDecision(BaseModel):
         return self.ranked[0].model_id
 
 
-Outcome = Literal["ok", "timeout", "error"]
+Outcome = Literal["ok", "timeout", "error", "hedged"]
 
 
 class Attempt(BaseModel):
-    """One call of one model during a routed run."""
+    """One call of one model during a routed run.
+
+    Attributes:
+        outcome: ``ok``; ``timeout``; ``error``; or ``hedged`` (started because the
+            first-ranked model was slow to its first token, then cancelled because the
+            other model produced one first).
+        streamed: text of this attempt reached the caller's stream before it failed.
+        first_token_seconds: seconds from the request to the first content or tool-call
+            chunk of a streamed call (``None`` when none came or the call was not streamed).
+        continued_at: for a continuation after a mid-stream failure, the character offset
+            in the answer where this model took over (``None``: it started the answer).
+        usage: token counts the provider reported; for a failed or hedged stream, an
+            estimate (about 4 characters per token) so its cost is still counted.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -91,6 +104,8 @@ class Attempt(BaseModel):
     # The failure class (lg_router.execution.errors.FailureKind) and the provider's Retry-After.
     failure: str | None = None
     retry_after: float | None = None
+    first_token_seconds: float | None = None
+    continued_at: int | None = None
 
 
 def llm_schema(candidate_ids: Sequence[str]) -> dict[str, Any]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from lg_router.redaction import redact
+
 if TYPE_CHECKING:
     from lg_router.decision import Attempt, RoutingDecision
 
@@ -67,14 +69,15 @@ class RoutingError(LgRouterError, RuntimeError):
                 f"  {i}. {a.model_id}: {a.outcome} {a.error_type or ''} after {a.seconds:.2f}s"
                 f"{': ' + a.error if a.error else ''}"
             )
-        super().__init__("\n".join(lines))
+        super().__init__(redact("\n".join(lines)))  # a provider may quote the key back
 
 
 class StreamInterruptedError(RoutingError):
-    """The chosen model failed after it had started streaming tokens.
+    """A streamed answer could not be finished after tokens had reached the caller.
 
-    The router does not fail over once tokens have reached the caller, because the
-    answer would be stitched from two models; the partial answer is not returned.
+    By default the next ranked model continues a stream that failed mid-way; this is
+    raised with ``on_stream_failure="raise"``, or when no ranked model could finish it.
+    The attempts say what was streamed (``streamed``) and who took over (``continued_at``).
     """
 
 

@@ -23,6 +23,7 @@ from langchain_core.language_models import BaseChatModel
 
 from lg_router.catalog import ModelCatalog
 from lg_router.errors import MissingAPIKeyError
+from lg_router.redaction import redacting
 
 # Local servers (llama.cpp, vLLM) accept any key; the SDK insists on one being set.
 NO_KEY_PLACEHOLDER = "not-needed"
@@ -133,7 +134,7 @@ class ModelProvider:
             kwargs["max_tokens"] = spec.max_output_tokens
         kwargs.update(self.client_kwargs)
         kwargs.update(extra)
-        return ChatOpenAI(**kwargs)
+        return redacting(ChatOpenAI)(**kwargs)  # registers its key; scrubs it from failures
 
 
 _SSL: ssl.SSLContext | None = None
@@ -165,7 +166,7 @@ class _LoopClients:
         self.models: dict[str, BaseChatModel] = {}
         self._clients: dict[tuple[str, float], Any] = {}
         self._closer = self._close_at_shutdown(registry, weakref.ref(loop))
-        step = self._closer.__anext__()  # registers the generator with the running loop
+        step: Any = self._closer.__anext__()  # registers the generator with the running loop
         with contextlib.suppress(StopIteration):
             step.send(None)  # run it to its first ``yield``, where it waits for shutdown
 

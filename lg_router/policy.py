@@ -36,7 +36,6 @@ WEIGHTS: dict[str, tuple[float, float, float, float]] = {
 }
 STRENGTH_FIT = (1.0, 0.8, 0.65, 0.5, 0.4, 0.3)
 DEFAULT_BONUS = 0.3
-ORDINALS = ("primary", "second", "third", "fourth", "fifth", "sixth")
 
 
 @dataclass(frozen=True)
@@ -124,10 +123,13 @@ def fit(spec: ModelSpec, category: str, default_id: str) -> tuple[float, str]:
     capability = CATEGORY_CAPABILITY[category]
     if capability in spec.strengths:
         idx = spec.strengths.index(capability)
-        value, why = (
-            STRENGTH_FIT[min(idx, len(STRENGTH_FIT) - 1)],
-            f"{capability} is its {ORDINALS[min(idx, 5)]} strength",
-        )
+        value = STRENGTH_FIT[min(idx, len(STRENGTH_FIT) - 1)]
+        if idx == 0:
+            why = f"{capability} is its main strength"
+        elif idx == 1:
+            why = f"{capability} is its second strength, after {spec.strengths[0]}"
+        else:
+            why = f"it also lists {capability} among its strengths (after {', '.join(spec.strengths[:idx])})"
     elif spec.can(capability):
         value, why = 0.4, f"it declares {capability} but not as a strength"
     elif category == "simple":

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
-from functools import lru_cache
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 
-from lg_router.catalog import ModelCatalog
+from lg_router.catalog import ModelCatalog, resolve_catalog
 from lg_router.classifiers import Classifier, HybridClassifier, LLMClassifier, RulesClassifier
 from lg_router.decision import RoutingDecision
 from lg_router.errors import InvalidOptionError
@@ -24,9 +23,8 @@ from lg_router.task import TaskView, view
 CLASSIFIER_NAMES = ("rules", "llm", "hybrid")
 
 
-@lru_cache(maxsize=8)
 def default_catalog(name: str = "oxlo") -> ModelCatalog:
-    """A built-in catalog, parsed once per process (catalogs are frozen values)."""
+    """A built-in catalog (parsed once per process; catalogs are frozen values)."""
     return ModelCatalog.preset(name)
 
 
@@ -144,14 +142,7 @@ class Decider:
 
 
 def _decider(catalog: ModelCatalog | str | None, classifier: str | Classifier | None) -> Decider:
-    if catalog is None or isinstance(catalog, str):
-        cat = (
-            default_catalog(catalog or "oxlo")
-            if catalog in (None, "oxlo", "tiers")
-            else ModelCatalog.load(catalog)
-        )
-    else:
-        cat = catalog
+    cat = resolve_catalog(catalog)
     return Decider(cat, resolve_classifier(classifier, catalog=cat))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from langchain_core.messages import AnyMessage
 from langchain_core.runnables import RunnableConfig
@@ -131,6 +131,7 @@ class RouterState(TypedDict):
     messages: Annotated[list[AnyMessage], add_messages]
     decision: Annotated[RoutingDecision | None, DecisionChannel]
     attempts: Annotated[list[Attempt], AttemptsChannel]
+    partial: str | None  # answer text already streamed by failed attempts (continuations)
 
 
 @dataclass
@@ -147,6 +148,27 @@ class RouterContext:
     max_tokens: int | None = field(
         default=None, metadata={"description": "Output budget used in the context-window check"}
     )
+    first_token_timeout: float | None = field(
+        default=None, metadata={"description": "Seconds a streamed call may take to its first token"}
+    )
+    idle_timeout: float | None = field(
+        default=None, metadata={"description": "Longest gap in seconds between two streamed chunks"}
+    )
+    total_timeout: float | None = field(
+        default=None, metadata={"description": "Seconds for the whole request, across all attempts"}
+    )
+    hedge_after: float | None = field(
+        default=None,
+        metadata={"description": "Start the next-ranked model too if the first has no token by then"},
+    )
+    on_stream_failure: str | None = field(
+        default=None, metadata={"description": "continue (next model finishes the answer) or raise"}
+    )
+
+
+StreamFailure = Literal["continue", "raise"]
+STREAM_FAILURES: tuple[str, ...] = get_args(StreamFailure)
+TIME_OPTIONS = ("timeout", "first_token_timeout", "idle_timeout", "total_timeout", "hedge_after")
 
 
 # Keys read from ``config["configurable"]`` (RunnableRouter and parent graphs use these).
@@ -163,6 +185,11 @@ OPTION_KEYS = (
     "max_retry_wait",
     "answer_parser",
     "model_kwargs",
+    "first_token_timeout",
+    "idle_timeout",
+    "total_timeout",
+    "hedge_after",
+    "on_stream_failure",
 )
 
 
@@ -191,6 +218,11 @@ class RunOptions:
     # Extra call arguments (temperature, max_tokens, response_format ...) bound on
     # whichever model answers; the gateway passes the OpenAI request's parameters here.
     model_kwargs: Mapping[str, Any] | None = None
+    first_token_timeout: float | None = None
+    idle_timeout: float | None = None
+    total_timeout: float | None = None
+    hedge_after: float | None = None
+    on_stream_failure: StreamFailure = "continue"
 
     @classmethod
     def resolve(
@@ -219,7 +251,12 @@ class RunOptions:
         if models is not None and not isinstance(models, Sequence):
             msg = f"option 'models' must be a list of catalog ids, got {type(models).__name__}"
             raise InvalidOptionError(msg)
-        timeout = check_seconds("timeout", values.get("timeout"))
+        seconds = {name: check_seconds(name, values.get(name)) for name in TIME_OPTIONS}
+        on_stream_failure = values.get("on_stream_failure") or "continue"
+        if on_stream_failure not in STREAM_FAILURES:
+            msg = f"option 'on_stream_failure' must be one of {list(STREAM_FAILURES)}"
+            msg += f", got {on_stream_failure!r}"
+            raise InvalidOptionError(msg)
         wait = check_seconds("max_retry_wait", values.get("max_retry_wait", 2.0), allow_zero=True)
         parser = values.get("answer_parser")
         if parser is not None and not callable(getattr(parser, "invoke", None)):
@@ -228,7 +265,7 @@ class RunOptions:
         return cls(
             preference=values.get("preference", "balanced"),
             models=tuple(models) if models is not None else None,
-            timeout=timeout,
+            timeout=seconds["timeout"],
             max_tokens=values.get("max_tokens"),
             tools=tuple(values.get("tools") or ()),
             tool_choice=values.get("tool_choice"),
@@ -238,4 +275,9 @@ class RunOptions:
             max_retry_wait=2.0 if wait is None else wait,
             answer_parser=parser,
             model_kwargs=dict(values["model_kwargs"]) if values.get("model_kwargs") else None,
+            first_token_timeout=seconds["first_token_timeout"],
+            idle_timeout=seconds["idle_timeout"],
+            total_timeout=seconds["total_timeout"],
+            hedge_after=seconds["hedge_after"],
+            on_stream_failure=on_stream_failure,  # type: ignore[arg-type]  # checked above
         )

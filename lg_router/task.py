@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import binascii
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from langchain_core.messages import BaseMessage, HumanMessage
 from langchain_core.messages.utils import convert_to_messages, count_tokens_approximately
@@ -17,6 +21,10 @@ TEXT_PART_TYPES = frozenset({"text", "reasoning", "thinking"})
 # Parts a chat model may carry that carry no text the router reads, but that it can
 # pass through unchanged (tool plumbing).
 PASS_THROUGH_PART_TYPES = frozenset({"tool_use", "tool_call", "function_call", "refusal"})
+# A str holds code points, so any surrogate in it is a lone one (valid pairs were joined
+# when the text was decoded); no provider can encode it as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_DATA_IMAGE = re.compile(r"data:(?P<mime>[^;,]*)(?P<params>(;[^;,]*)*),(?P<data>.*)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -64,9 +72,10 @@ def to_messages(task: Any) -> list[BaseMessage]:
     elif isinstance(task, dict) and "messages" in task:
         return to_messages(task["messages"])
     elif isinstance(task, Sequence) and not isinstance(task, bytes | bytearray):
+        _check_tool_messages(task)
         try:
             messages = convert_to_messages(task)
-        except (ValueError, TypeError, NotImplementedError) as exc:
+        except (ValueError, TypeError, KeyError, NotImplementedError) as exc:
             msg = f"cannot read the task as chat messages: {exc}"
             raise InvalidTaskError(msg) from None
     else:
@@ -81,28 +90,110 @@ def to_messages(task: Any) -> list[BaseMessage]:
     return messages
 
 
-def _parts(message: BaseMessage) -> tuple[list[str], int]:
-    """Text pieces and image count of one message; unreadable parts raise."""
+def _check_tool_messages(items: Sequence[Any]) -> None:
+    """Tool results must say which call they answer (LangChain raises a bare KeyError)."""
+    for i, item in enumerate(items):
+        if isinstance(item, Mapping):
+            role, has_id = item.get("role", item.get("type")), bool(item.get("tool_call_id"))
+        elif isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[0], str):
+            role, has_id = item[0], False
+        else:
+            continue
+        if role == "tool" and not has_id:
+            msg = (
+                f"message {i} (role 'tool') has no 'tool_call_id': a tool result must name "
+                "the id of the assistant's tool call it answers"
+            )
+            raise InvalidTaskError(msg)
+
+
+def _check_text(text: str, where: str) -> None:
+    found = _SURROGATE.search(text)
+    if found is not None:
+        msg = (
+            f"{where}, position {found.start()}: lone surrogate {found.group()!r} is not valid "
+            "Unicode and cannot be sent to any model; fix the text's encoding "
+            "(e.g. decode it with errors='replace')"
+        )
+        raise InvalidTaskError(msg)
+
+
+def _image_problem(part: Mapping[str, Any]) -> str | None:
+    """Why an image part cannot be sent, or ``None`` when it can."""
+    if part.get("type") == "image_url":
+        ref = part.get("image_url")
+        url = ref.get("url") if isinstance(ref, Mapping) else ref
+        return _url_problem(url)
+    if part.get("url") is not None:  # LangChain's standard image block
+        return _url_problem(part["url"])
+    data = part.get("base64") or (part.get("data") if part.get("source_type") == "base64" else None)
+    if data is not None:
+        mime = part.get("mime_type")
+        if mime is not None and not str(mime).startswith("image/"):
+            return f"mime_type {mime!r} is not an image type"
+        return _base64_problem(data)
+    if part.get("file_id") or (part.get("id") and part.get("source_type") == "id"):
+        return None
+    return "it has no 'url', 'base64' data or 'file_id'"
+
+
+def _url_problem(url: Any) -> str | None:
+    if not isinstance(url, str) or not url.strip():
+        return f"its URL is missing or not a string (got {type(url).__name__})"
+    if url.startswith("data:"):
+        match = _DATA_IMAGE.fullmatch(url)
+        if match is None or ";base64" not in match["params"]:
+            return "its data URL is not of the form data:image/<type>;base64,<data>"
+        if not match["mime"].startswith("image/"):
+            return f"its data URL holds {match['mime'] or 'no media type'!r}, not an image"
+        return _base64_problem(match["data"])
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"{url[:60]!r} is not an http(s) URL or a data:image URL"
+    return None
+
+
+def _base64_problem(data: Any) -> str | None:
+    if not isinstance(data, str) or not data:
+        return "its base64 data is empty or not a string"
+    try:
+        base64.b64decode(data + "=" * (-len(data) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return "its base64 data is not valid base64"
+    return None
+
+
+def _parts(message: BaseMessage, index: int) -> tuple[list[str], int]:
+    """Text pieces and image count of one message; unreadable or invalid parts raise."""
     content = message.content
     if isinstance(content, str):
+        _check_text(content, f"message {index}")
         return [content], 0
     texts: list[str] = []
     images = 0
-    for part in content:
+    for j, part in enumerate(content):
+        where = f"message {index}, part {j}"
         if isinstance(part, str):
+            _check_text(part, where)
             texts.append(part)
             continue
         kind = part.get("type") if isinstance(part, dict) else None
         if kind in TEXT_PART_TYPES:
-            texts.append(str(part.get("text") or part.get(kind) or ""))
+            text = str(part.get("text") or part.get(kind) or "")
+            _check_text(text, where)
+            texts.append(text)
         elif kind in IMAGE_PART_TYPES:
+            problem = _image_problem(part)
+            if problem is not None:
+                msg = f"{where}: the image cannot be sent: {problem}"
+                raise InvalidTaskError(msg)
             images += 1
         elif kind in PASS_THROUGH_PART_TYPES:
             continue
         else:
             msg = (
                 f"the router cannot read a content part of type {kind!r} in a "
-                f"{message.type} message: send text and image parts only "
+                f"{message.type} message ({where}): send text and image parts only "
                 "(convert audio or files to text first)"
             )
             raise InvalidTaskError(msg)
@@ -127,7 +218,7 @@ def view(
     asked: list[str] = []
     images = 0
     for i, message in enumerate(messages):
-        texts, n_images = _parts(message)
+        texts, n_images = _parts(message, i)
         images += n_images
         (asked if i == last_human else context).extend(texts)
     text = "\n".join(asked)

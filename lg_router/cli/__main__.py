@@ -1,7 +1,5 @@
 """``python -m lg_router.cli``."""
 
-import sys
+from lg_router.cli.commands import exit_with, main
 
-from lg_router.cli.commands import main
-
-sys.exit(main())
+exit_with(main())

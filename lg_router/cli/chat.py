@@ -9,10 +9,11 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from rich.console import Console
 
 from lg_router.catalog import ModelCatalog
-from lg_router.cli.render import summary_line
+from lg_router.cli.render import summary_line, what_next
 from lg_router.cli.stream import stream_turn
 from lg_router.decision import Attempt, RoutingDecision
 from lg_router.errors import LgRouterError
+from lg_router.redaction import redact
 
 EXIT_WORDS = frozenset({"exit", "quit", ":q"})
 PROMPT = "you> "
@@ -28,9 +29,9 @@ def _show_route(err: Console, decision: RoutingDecision, seconds: float) -> None
     )
 
 
-def _show_failure(err: Console, attempt: Attempt) -> None:
+def _show_failure(err: Console, attempt: Attempt, next_model: str | None) -> None:
     err.print(
-        f"[{attempt.model_id} {attempt.outcome}: {attempt.error_type}; trying the next ranked model]",
+        f"[{attempt.model_id} {attempt.outcome}: {attempt.error_type}; {what_next(attempt, next_model)}]",
         style="yellow",
         markup=False,
     )
@@ -69,14 +70,14 @@ def repl(graph: Any, catalog: ModelCatalog, *, out: Console, err: Console) -> No
                 graph,
                 messages,
                 on_decision=lambda d, s: _show_route(out, d, s),
-                on_failure=lambda a: _show_failure(out, a),
+                on_failure=lambda a, n: _show_failure(out, a, n),
                 out=sys.stdout,
             )
         except KeyboardInterrupt:
             out.print("\n[answer interrupted; not kept in the conversation]", markup=False)
             continue
         except LgRouterError as exc:
-            err.print(f"error: {exc}", markup=False)
+            err.print(f"error: {redact(str(exc))}", markup=False)
             continue
         history = [*messages, AIMessage(content=turn.answer.content)]
         out.print(

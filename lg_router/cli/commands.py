@@ -24,8 +24,9 @@ from lg_router.cli.env import load_catalog
 from lg_router.cli.health import HealthOpt, health_option
 from lg_router.cli.health import health as health_command
 from lg_router.cli.input import build_task, parse_models, read_task
-from lg_router.cli.render import catalog_table, decision_json, print_decision, summary_line
+from lg_router.cli.render import catalog_table, decision_json, print_decision, summary_line, what_next
 from lg_router.errors import InvalidOptionError, LgRouterError, RoutingError
+from lg_router.redaction import redact
 
 try:  # recent typer vendors click; older typer uses click itself
     from typer._click import exceptions as click
@@ -56,7 +57,7 @@ class _App(typer.Typer):
     """The Typer app whose call runs :func:`main` (one-line errors, exit codes)."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        sys.exit(main())
+        exit_with(main())
 
 
 app = _App(
@@ -205,13 +206,18 @@ def run(
     cat = load_catalog(catalog, base_url=base_url, api_key_env=api_key_env)
     pool = parse_models(models)
     graph = _compiled(cat, classifier, preference, pool, timeout, health_option(health))
-    check_keys(cat, pool)
+
+    def decided(decision: Any, seconds: float) -> None:
+        check_keys(cat, decision.model_ids)  # names the model the task was routed to
+        if not json_output:
+            print_decision(err, decision, seconds=seconds)
+
     sink = open(os.devnull, "w") if json_output else sys.stdout  # noqa: SIM115
     try:
         turn = stream_turn(
             graph,
             messages,
-            on_decision=None if json_output else lambda d, s: print_decision(err, d, seconds=s),
+            on_decision=decided,
             on_failure=None if json_output else _report_failure,
             out=sink,
         )
@@ -323,10 +329,10 @@ def _compiled(
     ).compile()
 
 
-def _report_failure(attempt: Any) -> None:
+def _report_failure(attempt: Any, next_model: str | None) -> None:
     err.print(
         f"[{attempt.model_id}] {attempt.outcome} after {attempt.seconds:.2f}s"
-        f" ({attempt.error_type}: {attempt.error}) - trying the next ranked model",
+        f" ({attempt.error_type}: {redact(str(attempt.error))}) - {what_next(attempt, next_model)}",
         style="yellow",
         markup=False,
     )
@@ -339,16 +345,17 @@ def _print_json(data: Any) -> None:
 
 def _fail(message: str, code: int, exc: BaseException | None = None) -> NoReturn:
     if exc is not None and _debug["on"]:
-        traceback.print_exception(exc, file=sys.stderr)
-    err.print(f"{PROG}: error: {message}", markup=False, soft_wrap=True)
+        sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+    err.print(f"{PROG}: error: {redact(message)}", markup=False, soft_wrap=True)
     sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of printing tracebacks."""
     command = typer.main.get_command(app)
+    args = _take_debug(sys.argv[1:] if argv is None else list(argv))
     try:
-        result = command.main(args=argv, prog_name=PROG, standalone_mode=False)
+        result = command.main(args=args, prog_name=PROG, standalone_mode=False)
     except click.UsageError as exc:
         if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
             out.print(exc.ctx.get_help(), markup=False, highlight=False)
@@ -376,6 +383,29 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug or an unexpected provider failure: still one line
         _fail(f"{type(exc).__name__}: {_one_line(exc)} (run with --debug for details)", 1, exc)
     return result if isinstance(result, int) else 0
+
+
+def exit_with(code: int) -> NoReturn:
+    """Exit with ``code``, without waiting for a model that a Ctrl-C abandoned.
+
+    Such a model's call ends only at its attempt's deadline, and Python would wait for
+    it before exiting; its answer is discarded anyway.
+    """
+    stream = sys.modules.get("lg_router.cli.stream")
+    if stream is not None and stream.abandoned_turns():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+def _take_debug(args: list[str]) -> list[str]:
+    """``args`` without ``--debug``, which is accepted anywhere before a ``--``."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" in args[:end]:
+        _debug["on"] = True
+        return [a for a in args[:end] if a != "--debug"] + args[end:]
+    return args
 
 
 def _one_line(exc: BaseException) -> str:

@@ -6,8 +6,10 @@ variables:
 * ``LG_ROUTER_CATALOG``: a preset name (``oxlo``, ``tiers``) or a YAML file.
 * ``LG_ROUTER_BASE_URL``: send every model to this OpenAI-compatible endpoint (a local
   llama.cpp / vLLM server, a gateway). It wins over the catalog's own endpoint.
-* ``LG_ROUTER_API_KEY_ENV``: the env var holding that endpoint's key (loopback
-  endpoints need none).
+* ``LG_ROUTER_API_KEY_ENV``: the env var holding that endpoint's key. Without it no key
+  is sent there (the catalog's provider key stays with the provider's own endpoint).
+
+Explicit arguments win over these variables.
 
 Nothing here opens a connection or reads a key's value except :func:`missing_key`,
 which only checks whether the variable is set.
@@ -15,19 +17,35 @@ which only checks whether the variable is set.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from lg_router.catalog import ModelCatalog, preset_names
+from lg_router.catalog import (
+    API_KEY_ENV_ENV,
+    BASE_URL_ENV,
+    CATALOG_ENV,
+    DEFAULT_CATALOG,
+    ModelCatalog,
+    preset_names,
+    resolve_catalog,
+)
 from lg_router.errors import CatalogError, MissingAPIKeyError
 
-CATALOG_ENV = "LG_ROUTER_CATALOG"
-BASE_URL_ENV = "LG_ROUTER_BASE_URL"
-API_KEY_ENV_ENV = "LG_ROUTER_API_KEY_ENV"
-DEFAULT_CATALOG = "oxlo"
-_LOOPBACK_PREFIXES = ("http://127.", "http://localhost", "http://[::1]", "https://127.", "https://localhost")
+__all__ = [
+    "API_KEY_ENV_ENV",
+    "BASE_URL_ENV",
+    "CATALOG_ENV",
+    "DEFAULT_CATALOG",
+    "Setup",
+    "is_loopback",
+    "load_catalog",
+    "missing_key",
+    "setup",
+]
 
 Mode = Literal["local", "provider", "offline"]
 
@@ -62,13 +80,18 @@ def load_catalog(
 ) -> ModelCatalog:
     """The catalog named by the argument or ``LG_ROUTER_CATALOG``, endpoint applied.
 
+    The same rule as :func:`lg_router.catalog.resolve_catalog` (which the library's
+    entry points use), with a friendlier message for a name that is neither a preset
+    nor a file.
+
     Args:
         name_or_path: a preset name or YAML path; ``None`` reads ``LG_ROUTER_CATALOG``
             (default ``oxlo``).
         base_url: an OpenAI-compatible endpoint for every model; ``None`` reads
             ``LG_ROUTER_BASE_URL`` (unset keeps the catalog's endpoints).
         api_key_env: env var with that endpoint's key; ``None`` reads
-            ``LG_ROUTER_API_KEY_ENV``.
+            ``LG_ROUTER_API_KEY_ENV``; unset sends no key to that endpoint (see
+            :meth:`ModelCatalog.with_endpoint`).
 
     Raises:
         CatalogError: unknown preset, unreadable or invalid file.
@@ -77,22 +100,19 @@ def load_catalog(
     if name not in preset_names() and not Path(name).expanduser().exists():
         msg = f"unknown catalog '{name}': not a preset ({', '.join(preset_names())}) and no such file"
         raise CatalogError(msg)
-    catalog = ModelCatalog.load(Path(name).expanduser() if name not in preset_names() else name)
-    url = base_url or os.environ.get(BASE_URL_ENV)
-    if url:
-        env = api_key_env or os.environ.get(API_KEY_ENV_ENV)
-        # A loopback server needs no key; don't let the catalog's provider key leak to it.
-        if env is None and url.startswith(_LOOPBACK_PREFIXES):
-            env = ""
-        catalog = catalog.with_endpoint(url, api_key_env=env)
-        if catalog.api_key_env == "":
-            catalog = catalog.model_copy(update={"api_key_env": None})
-    return catalog
+    source = name if name in preset_names() else Path(name).expanduser()
+    return resolve_catalog(source, base_url=base_url, api_key_env=api_key_env)
 
 
 def is_loopback(url: str) -> bool:
     """Whether ``url`` is a local server (which needs no API key)."""
-    return url.startswith(_LOOPBACK_PREFIXES)
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def missing_key(catalog: ModelCatalog, model_id: str) -> MissingAPIKeyError | None:

@@ -31,6 +31,7 @@ from lg_router.cli.commands import (
     out,
 )
 
+_REASON_CHARS = 160  # the terminal shows the start of a judge's reason; --json has all of it
 PlotsOpt = Annotated[
     Path | None, typer.Option("--plots", help="Write PNG pictures into this folder.", show_default=False)
 ]
@@ -210,7 +211,8 @@ def _judge(
         if r.error:
             out.print(Text(f"{r.id}: {r.error}", style="yellow"))
         elif not r.same_quality:
-            out.print(Text(f"{r.id}: {r.routed} fell short: {r.reason}", style="dim"))
+            reason = r.reason if len(r.reason) <= _REASON_CHARS else r.reason[: _REASON_CHARS - 1] + "…"
+            out.print(Text(f"{r.id}: {r.routed} fell short: {reason}", style="dim"))
     cost = tables.money(report.cost, report.currency, report.unknown_cost_calls)
     verdict = {True: "well calibrated (>= 95%)", False: "below seed 003's 95%", None: "no verdicts"}
     out.print(

@@ -113,3 +113,14 @@ def summary_line(answer: Any, attempts: Sequence[Attempt], catalog: ModelCatalog
     if ok is not None and ok.cost is not None and model_id in catalog:
         parts.append(f"cost {ok.cost:.6g} {catalog[model_id].pricing.currency}")
     return " · ".join(parts)
+
+
+def what_next(attempt: Any, next_model: str | None) -> str:
+    """What the router does after a failed attempt, in words."""
+    if next_model is not None:
+        if attempt.streamed and attempt.retryable:
+            return "continuing the answer on the next ranked model"
+        return "trying the next ranked model"
+    if not (attempt.retryable or attempt.context_overflow):
+        return "not retried on another model"
+    return "no ranked model left"

@@ -43,7 +43,8 @@ def report_cmd(
         f"fallback rate {tables.pct(summary.fallback_rate)}",
         markup=False,
     )
-    out.print(tables.spend_table("Spend by model (every attempt)", summary.by_model, currency, "model"))
+    by_model = tables.spend_table("Spend by model", summary.by_model, currency, "model", count="calls")
+    out.print(by_model)
     out.print(tables.spend_table("Spend by category", summary.by_category, currency, "category"))
     out.print(tables.spend_table("Spend by day (UTC)", summary.by_day, currency, "day"))
     out.print(tables.latency_table(summary))

@@ -154,7 +154,8 @@ class ScoreTable:
         for q, c in zip(self.quality, self.costs, strict=True):
             best = max(q[m] for m in self.models)
             top = [m for m in self.models if q[m] == best]
-            choices.append(min(top, key=lambda m: c.get(m) if c.get(m) is not None else float("inf")))
+            prices = {m: _or_inf(c.get(m)) for m in top}
+            choices.append(min(top, key=prices.__getitem__))
         return choices
 
     def point(self, label: str, choices: Sequence[str]) -> Point:
@@ -239,6 +240,10 @@ def cpt(curve: Sequence[Point], target: float) -> float | None:
                 return 100 * b.x
             return 100 * (a.x + (target - a.pgr) * (b.x - a.x) / (b.pgr - a.pgr))
     return None
+
+
+def _or_inf(value: float | None) -> float:
+    return float("inf") if value is None else value
 
 
 def _at(a: Point, b: Point, x: float) -> float:

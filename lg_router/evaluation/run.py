@@ -11,9 +11,11 @@
 * Every row: the distribution of decisions and the estimated cost against always using
   the pool's strongest model (highest ``quality`` hint in the catalog).
 
-Costs come from a row's ``costs`` when given, else the catalog's pricing applied to the
-decision's approximate input tokens and ``output_tokens`` assumed output tokens; an
-unknown price makes the total unknown rather than zero.
+Scored rows are routed once per preference (four decisions per row; with the ``llm``
+classifier, four classifier calls). Costs come from a row's ``costs`` when given, else
+the catalog's pricing applied to the decision's approximate input tokens and
+``output_tokens`` assumed output tokens; an unknown price makes the total unknown
+rather than zero.
 """
 
 from __future__ import annotations

@@ -138,19 +138,19 @@ def judge_table(report: JudgeReport) -> Table:
     return table
 
 
-def spend_table(title: str, rows: Mapping[str, Spend], currency: str, first: str) -> Table:
-    """Requests, tokens and cost per key (model, category or day)."""
+def spend_table(
+    title: str, rows: Mapping[str, Spend], currency: str, first: str, *, count: str = "requests"
+) -> Table:
+    """Requests (or attempts), tokens and cost per key (model, category or day)."""
     table = Table(title=title, title_justify="left")
-    for name in (first, "requests", "input tokens", "output tokens", "cost"):
-        table.add_column(name, justify="left" if name == first else "right")
+    table.add_column(first, no_wrap=True)
+    for name in (count, "in tok", "out tok", f"cost {currency}"):
+        table.add_column(name, justify="right")
     for key, spend in rows.items():
-        table.add_row(
-            key,
-            str(spend.n),
-            f"{spend.input_tokens:,}",
-            f"{spend.output_tokens:,}",
-            money(spend.cost, currency, spend.unknown),
-        )
+        cost = "unknown" if spend.unknown and not spend.cost else f"{spend.cost:.6g}"
+        if spend.unknown and spend.cost:
+            cost += f" (+{spend.unknown} unknown)"
+        table.add_row(key, str(spend.n), f"{spend.input_tokens:,}", f"{spend.output_tokens:,}", cost)
     return table
 
 

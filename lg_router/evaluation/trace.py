@@ -189,7 +189,7 @@ def _attempt(attempt: Any) -> dict[str, Any]:
 
 def _prompt(prompt: Any) -> list[dict[str, Any]]:
     messages = prompt.get("messages", []) if isinstance(prompt, dict) else prompt
-    out = []
+    out: list[dict[str, Any]] = []
     for message in messages or []:
         if isinstance(message, BaseMessage):
             out.append({"role": message.type, "content": message.text})

@@ -1,70 +1,49 @@
-"""Running one ranked model with a hard deadline, and recording the attempt."""
+"""Running one ranked model under the time model, and recording the attempt.
+
+A call is *streamed* when the run has a stream consumer (``stream_mode="messages"``,
+``astream_events``, ``RunnableRouter.stream``) or a hedge is asked for: then
+:mod:`~lg_router.execution.stream` reads the model's stream under
+``first_token_timeout``/``idle_timeout`` and relays what the caller may see. Otherwise
+the whole answer has ``timeout``. Every finished attempt (ok, failed, hedged), sync or
+async, is produced in one place: :meth:`CallModel._attempt`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.callbacks import BaseCallbackHandler, BaseCallbackManager
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
 from lg_router.catalog import ModelCatalog
 from lg_router.decision import Attempt
-from lg_router.execution.deadline import DeadlineExceeded, await_with_deadline, run_with_deadline
+from lg_router.execution.continuation import continuation_messages, prefix_of, segments, whole_answer
+from lg_router.execution.deadline import (
+    AttemptTimes,
+    DeadlineExceeded,
+    attempt_times,
+    await_with_deadline,
+    run_with_deadline,
+)
 from lg_router.execution.errors import describe_error
+from lg_router.execution.relay import Relay, split_consumers
 from lg_router.execution.retry import check_answer, remaining_seconds
+from lg_router.execution.stream import Source, StreamRace, drive_async, drive_sync
 from lg_router.health.gate import report
 from lg_router.health.store import Health
 from lg_router.models import ModelProvider
 from lg_router.state import RouterState, RunOptions
 
 
-class _AttemptWatch(BaseCallbackHandler):
-    """Counts streamed tokens; once the attempt is abandoned, stops a late stream.
-
-    It runs first among the handlers and raises after the deadline, so tokens of a
-    timed-out model never reach the caller's stream.
-    """
-
-    raise_error = True
-    run_inline = True
-
-    def __init__(self) -> None:
-        self.tokens = 0
-        self.closed = False
-
-    def on_llm_new_token(self, token: Any, *, chunk: Any = None, **kwargs: Any) -> None:
-        if self.closed:
-            msg = "attempt abandoned after its deadline"
-            raise DeadlineExceeded(0.0, msg)
-        message = getattr(chunk, "message", None)
-        if token or getattr(message, "tool_call_chunks", None):
-            self.tokens += 1
-
-
-def _with_watch(config: RunnableConfig, watch: _AttemptWatch, model_id: str, *, sync: bool) -> RunnableConfig:
-    """The model call's config: the run's callbacks (the watch first), tags, metadata.
-
-    An async call with no callback handler at all skips the watch: nobody can see its
-    tokens (so none count as streamed), and a cancelled call sends no late ones; leaving
-    the call's callback manager empty keeps LangChain on its cheap path.
-    """
-    callbacks = config.get("callbacks")
-    observed = callbacks.handlers if isinstance(callbacks, BaseCallbackManager) else callbacks
-    if not sync and not observed:
-        new_callbacks: Any = callbacks
-    elif isinstance(callbacks, BaseCallbackManager):
-        manager = callbacks.copy()
-        manager.handlers = [watch, *manager.handlers]
-        manager.inheritable_handlers = [watch, *manager.inheritable_handlers]
-        new_callbacks = manager
-    else:
-        new_callbacks = [watch, *(callbacks or [])]
+def _child(config: RunnableConfig, model_id: str) -> RunnableConfig:
+    """The model call's config: the run's callbacks, tags ``route:<id>``, metadata."""
     child: RunnableConfig = {
         **config,
-        "callbacks": new_callbacks,
         "tags": [*config.get("tags", []), f"route:{model_id}"],
         "metadata": {**config.get("metadata", {}), "lg_router_model": model_id},
     }
@@ -78,13 +57,43 @@ def _openai_client_model(model: Any) -> bool:
     return "request_timeout" in fields and "openai_api_base" in fields
 
 
+@dataclass
+class _Call:
+    """One execution of a node: options, times, the request, where tokens go."""
+
+    options: RunOptions
+    times: AttemptTimes
+    prefix: str
+    messages: list[BaseMessage]
+    config: RunnableConfig
+    hedge_id: str | None
+    streams: bool
+    started: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class _Result:
+    """How one model's call ended (a stream's, or a whole answer's)."""
+
+    model_id: str
+    outcome: str  # ok, failed, hedged
+    seconds: float
+    messages: list[BaseMessage]
+    answer: AIMessage | None = None
+    error: BaseException | None = None
+    first_token_seconds: float | None = None
+    shown: str | None = None  # the text the caller saw (None: nobody watched)
+    relay_id: str | None = None
+
+
 class CallModel:
     """The execution node of one catalog model.
 
-    Sends the conversation to the model with the run's config (callbacks, tags
-    ``route:<id>``), cuts it off at the attempt's deadline in both sync and async
-    runs, and records an :class:`Attempt`. On success it adds the answer, whose
-    ``response_metadata`` names the model, the decision and the attempts.
+    Sends the conversation (plus the partial answer, when it continues a stream another
+    model started) to the model with the run's config (callbacks, tags ``route:<id>``),
+    cuts it off by the time model in both sync and async runs, optionally hedges with
+    the next-ranked model, and records the attempts. On success it adds the answer,
+    whose ``response_metadata`` names the model, the decision and the attempts.
     """
 
     def __init__(
@@ -95,6 +104,8 @@ class CallModel:
         catalog: ModelCatalog,
         defaults: dict[str, Any],
         timeout: float | None = None,
+        first_token_timeout: float | None = None,
+        idle_timeout: float | None = None,
         health: Health | None = None,
     ) -> None:
         self.health = health
@@ -102,104 +113,238 @@ class CallModel:
         self.provider = provider
         self.catalog = catalog
         self.defaults = defaults
-        self.timeout = timeout
+        self.times = {
+            "timeout": timeout,
+            "first_token_timeout": first_token_timeout,
+            "idle_timeout": idle_timeout,
+        }
 
-    def _setup(
-        self, config: RunnableConfig, runtime: Runtime[Any] | None, *, sync: bool
-    ) -> tuple[float, _AttemptWatch, RunnableConfig, RunOptions]:
+    # -- preparing ------------------------------------------------------------------------
+    def _prepare(self, state: RouterState, config: RunnableConfig, runtime: Runtime[Any] | None) -> _Call:
         options = RunOptions.resolve(config, runtime.context if runtime else None, defaults=self.defaults)
-        spec = self.catalog[self.model_id]
-        seconds = options.timeout or spec.timeout or self.timeout or self.catalog.default_timeout
-        watch = _AttemptWatch()
-        return seconds, watch, _with_watch(config, watch, self.model_id, sync=sync), options
+        attempts = state.get("attempts") or []
+        times = attempt_times(options, self.catalog, self.model_id, self.times, attempts)
+        # a retry of the same model (after a short Retry-After) gets what is left of it
+        times = dataclasses.replace(
+            times,
+            timeout=remaining_seconds(state, self.model_id, times.timeout),
+            first_token=remaining_seconds(state, self.model_id, times.first_token),
+        )
+        hedge_id = None
+        decision = state.get("decision")
+        if options.hedge_after is not None and not attempts and decision is not None:
+            later = decision.model_ids[decision.model_ids.index(self.model_id) + 1 :]
+            hedge_id = later[0] if later else None
+        _, relay_config = split_consumers(config)
+        return _Call(
+            options=options,
+            times=times,
+            prefix=prefix_of(state.get("partial"), attempts),
+            messages=list(state["messages"]),
+            config=config,
+            hedge_id=hedge_id,
+            streams=relay_config is not None or hedge_id is not None,
+        )
 
-    def _model(self, options: RunOptions, seconds: float) -> Any:
-        built: Any = self.provider.get(self.model_id)
+    def _model(self, model_id: str, call: _Call) -> Any:
+        built: Any = self.provider.get(model_id)
         model = built
-        if options.tools:
-            model = model.bind_tools(list(options.tools), tool_choice=options.tool_choice)
-        if options.stop:
-            model = model.bind(stop=list(options.stop))
-        if options.model_kwargs:
-            model = model.bind(**options.model_kwargs)
+        if call.options.tools:
+            model = model.bind_tools(list(call.options.tools), tool_choice=call.options.tool_choice)
+        if call.options.stop:
+            model = model.bind(stop=list(call.options.stop))
+        if call.options.model_kwargs:
+            model = model.bind(**call.options.model_kwargs)
         if _openai_client_model(built):
-            # The request's own timeout: a sync call abandoned at the deadline (its worker
+            # The request's own timeout: a sync call abandoned at its deadline (its worker
             # thread and connection) then ends right after it, not at the client's timeout.
-            model = model.bind(timeout=seconds)
+            model = model.bind(timeout=call.times.read if call.streams else call.times.call)
         return model
 
-    def _ok(self, state: RouterState, answer: Any, started: float) -> dict[str, Any]:
-        seconds = time.perf_counter() - started
-        if not isinstance(answer, AIMessage):
-            answer = AIMessage(content=str(getattr(answer, "content", answer)))
-        usage = dict(answer.usage_metadata) if answer.usage_metadata else None
-        cost = None
-        if usage:
-            pricing = self.catalog[self.model_id].pricing
-            cost = pricing.estimate(usage.get("input_tokens", 0), usage.get("output_tokens", 0))
-        usage_ints = {k: v for k, v in (usage or {}).items() if isinstance(v, int)} or None
-        attempt = Attempt(
-            model_id=self.model_id, outcome="ok", seconds=round(seconds, 4), usage=usage_ints, cost=cost
+    def _source(self, index: int, model_id: str, call: _Call) -> Source:
+        messages = continuation_messages(call.messages, call.prefix, prefill=self.catalog[model_id].prefill)
+        model_config, relay_config = split_consumers(_child(call.config, model_id))
+        model = self._model(model_id, call)
+        name = self.provider.get(model_id).get_name()
+        return Source(
+            index=index,
+            model_id=model_id,
+            model=model,
+            messages=messages,
+            config=model_config,
+            relay=Relay(relay_config, name, messages, call.prefix),
+            needs_finish=_openai_client_model(self.provider.get(model_id)),
         )
-        report(self.health, attempt)
-        attempts = [*state.get("attempts", []), attempt]
-        decision = state.get("decision")
-        metadata = {
-            **answer.response_metadata,
-            "model_name": self.model_id,
-            "provider_model_name": answer.response_metadata.get("model_name"),
-            "decision": decision.model_dump() if decision else None,
-            "attempts": [a.model_dump() for a in attempts],
-        }
-        return {
-            "messages": [answer.model_copy(update={"response_metadata": metadata})],
-            "attempts": [attempt],
-        }
 
-    def _failed(self, exc: BaseException, started: float, watch: _AttemptWatch) -> dict[str, Any]:
-        watch.closed = True
-        fields = describe_error(exc)  # raises a bug of ours instead of blaming the provider
-        fields["retryable"] = fields["retryable"] and not watch.tokens
-        attempt = Attempt(
-            model_id=self.model_id,
-            seconds=round(time.perf_counter() - started, 4),
-            streamed=bool(watch.tokens),
-            **fields,
+    def _race(self, call: _Call) -> StreamRace:
+        sources = [self._source(0, self.model_id, call)]
+        if call.hedge_id is not None:
+            sources.append(self._source(1, call.hedge_id, call))
+        return StreamRace(
+            call.times,
+            sources,
+            hedge_after=call.options.hedge_after,
+            check=lambda answer: check_answer(answer, call.options),
         )
-        report(self.health, attempt)
-        return {"attempts": [attempt]}
 
+    # -- running ----------------------------------------------------------------------------
     def invoke(
         self, state: RouterState, config: RunnableConfig, runtime: Runtime[Any] | None = None
     ) -> dict[str, Any]:
-        """Sync execution: the call runs in a worker thread under a hard deadline."""
-        seconds, watch, child, options = self._setup(config, runtime, sync=True)
-        seconds = remaining_seconds(state, self.model_id, seconds)  # a retry gets what is left
-        started = time.perf_counter()
-
-        def call() -> Any:
-            answer = self._model(options, seconds).invoke(state["messages"], child)
-            return check_answer(answer, options)
-
+        """Sync execution: worker threads, abandoned at the time model's limits."""
+        call = self._prepare(state, config, runtime)
         try:
-            answer = run_with_deadline(call, seconds, self.model_id)
+            self._check_total(call)
+            if call.streams:
+                race = self._race(call)
+                drive_sync(race)
+                return self._finish(state, call, _race_results(race))
+            child = _child(config, self.model_id)
+
+            def whole() -> Any:  # building the client counts against the deadline too
+                model, messages = self._whole_request(call)
+                return check_answer(model.invoke(messages, child), call.options)
+
+            answer = run_with_deadline(whole, call.times.call, self.model_id)
         except Exception as exc:
-            return self._failed(exc, started, watch)
-        return self._ok(state, answer, started)
+            return self._finish(state, call, [self._failure(call, exc)])
+        return self._finish(state, call, [self._whole(call, answer)])
 
     async def ainvoke(
         self, state: RouterState, config: RunnableConfig, runtime: Runtime[Any] | None = None
     ) -> dict[str, Any]:
-        """Async execution: the call is cancelled at the deadline."""
-        seconds, watch, child, options = self._setup(config, runtime, sync=False)
-        seconds = remaining_seconds(state, self.model_id, seconds)  # a retry gets what is left
-        started = time.perf_counter()
+        """Async execution: the call is cancelled at the time model's limits."""
+        call = self._prepare(state, config, runtime)
         try:
-            model = self._model(options, seconds)
-            answer = await await_with_deadline(
-                model.ainvoke(state["messages"], child), seconds, self.model_id
+            self._check_total(call)
+            if call.streams:
+                race = self._race(call)
+                await drive_async(race)
+                return self._finish(state, call, _race_results(race))
+            child = _child(config, self.model_id)
+
+            async def whole() -> Any:  # building the client counts against the deadline too
+                model, messages = self._whole_request(call)
+                return await model.ainvoke(messages, child)
+
+            answer = check_answer(
+                await await_with_deadline(whole(), call.times.call, self.model_id), call.options
             )
-            check_answer(answer, options)
         except Exception as exc:
-            return self._failed(exc, started, watch)
-        return self._ok(state, answer, started)
+            return self._finish(state, call, [self._failure(call, exc)])
+        return self._finish(state, call, [self._whole(call, answer)])
+
+    def _check_total(self, call: _Call) -> None:
+        if call.times.remaining == 0:
+            raise DeadlineExceeded(call.options.total_timeout or 0.0, "the request's total_timeout")
+
+    def _whole_request(self, call: _Call) -> tuple[Any, list[BaseMessage]]:
+        prefill = self.catalog[self.model_id].prefill
+        return self._model(self.model_id, call), continuation_messages(
+            call.messages, call.prefix, prefill=prefill
+        )
+
+    def _whole(self, call: _Call, answer: Any) -> _Result:
+        if not isinstance(answer, AIMessage):
+            answer = AIMessage(content=str(getattr(answer, "content", answer)))
+        seconds = time.monotonic() - call.started
+        return _Result(self.model_id, "ok", seconds, call.messages, answer=answer)
+
+    def _failure(self, call: _Call, exc: BaseException) -> _Result:
+        return _Result(self.model_id, "failed", time.monotonic() - call.started, call.messages, error=exc)
+
+    # -- recording --------------------------------------------------------------------------
+    def _attempt(self, result: _Result, call: _Call) -> Attempt:
+        """The one place a finished attempt (ok, failed, hedged) becomes an :class:`Attempt`,
+        sync or async, and is reported to health."""
+        attempt = self._make_attempt(result, call)
+        report(self.health, attempt)
+        return attempt
+
+    def _make_attempt(self, result: _Result, call: _Call) -> Attempt:
+        pricing = self.catalog[result.model_id].pricing
+        usage: dict[str, int] | None = None
+        if result.answer is not None and result.answer.usage_metadata:
+            usage = {
+                k: v for k, v in dict(result.answer.usage_metadata).items() if isinstance(v, int)
+            } or None
+        elif result.outcome == "hedged" or result.shown:
+            # the provider's count never came (cancelled or cut): estimate, so cost counts
+            usage = {
+                "input_tokens": count_tokens_approximately(result.messages),
+                "output_tokens": max(1, len(result.shown or "") // 4),
+            }
+        cost = (
+            pricing.estimate(usage.get("input_tokens", 0), usage.get("output_tokens", 0)) if usage else None
+        )
+        common: dict[str, Any] = {
+            "model_id": result.model_id,
+            "seconds": round(result.seconds, 4),
+            "usage": usage,
+            "cost": cost,
+            "first_token_seconds": None
+            if result.first_token_seconds is None
+            else round(result.first_token_seconds, 4),
+            "continued_at": len(call.prefix) if call.prefix else None,
+        }
+        if result.outcome == "ok":
+            return Attempt(outcome="ok", **common)
+        if result.outcome == "hedged":
+            return Attempt(
+                outcome="hedged", error="cancelled: the other model's first token came first", **common
+            )
+        fields = describe_error(result.error or RuntimeError("unknown failure"))  # raises a bug of ours
+        streamed = bool(result.shown)
+        if streamed and call.options.on_stream_failure == "raise":
+            fields["retryable"] = False
+        return Attempt(streamed=streamed, **fields, **common)
+
+    def _finish(self, state: RouterState, call: _Call, results: list[_Result]) -> dict[str, Any]:
+        new = [self._attempt(r, call) for r in results]
+        update: dict[str, Any] = {"attempts": new}
+        won = next((r for r in results if r.outcome == "ok"), None)
+        if won is None:
+            shown = "".join(r.shown or "" for r in results)
+            update["partial"] = call.prefix + shown
+            return update
+        assert won.answer is not None
+        answer = whole_answer(won.answer, call.prefix, won.shown)
+        if won.relay_id is not None:
+            answer = answer.model_copy(update={"id": won.relay_id})  # the id the stream used
+        attempts = [*state.get("attempts", []), *new]
+        decision = state.get("decision")
+        metadata = {
+            **won.answer.response_metadata,
+            "model_name": won.model_id,
+            "provider_model_name": won.answer.response_metadata.get("model_name"),
+            "decision": decision.model_dump() if decision else None,
+            "attempts": [a.model_dump() for a in attempts],
+        }
+        if call.prefix:
+            metadata["continuation"] = segments(attempts)
+        update["messages"] = [answer.model_copy(update={"response_metadata": metadata})]
+        update["partial"] = None
+        return update
+
+
+def _race_results(race: StreamRace) -> list[_Result]:
+    """The race's streams as results: the winner (or the last to fail) last."""
+    results = []
+    started = [s for s in race.sources if s.outcome != "pending"]
+    for source in sorted(started, key=lambda s: (s is race.winner, s.ended or 0.0)):
+        outcome = "failed" if source.outcome in ("failed", "running") else source.outcome
+        watched = source.relay.watched and source is race.winner
+        results.append(
+            _Result(
+                model_id=source.model_id,
+                outcome=outcome,
+                seconds=source.seconds,
+                messages=source.messages,
+                answer=source.message() if outcome == "ok" else None,
+                error=source.error,
+                first_token_seconds=source.first_token_seconds,
+                shown=source.relay.text if watched else None,
+                relay_id=source.relay.id if watched else None,
+            )
+        )
+    return results

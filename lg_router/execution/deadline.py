@@ -1,12 +1,21 @@
-"""Hard deadlines for sync and async calls (the HTTP client's timeout is per read)."""
+"""The time model of an attempt, and hard deadlines for sync and async calls.
+
+The HTTP client's own timeout is per read; these deadlines bound a whole call.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
 import threading
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from lg_router.catalog import ModelCatalog
+    from lg_router.decision import Attempt
+    from lg_router.state import RunOptions
 
 T = TypeVar("T")
 
@@ -17,6 +26,70 @@ class DeadlineExceeded(TimeoutError):
     def __init__(self, seconds: float, what: str = "call") -> None:
         self.seconds = seconds
         super().__init__(f"{what} did not finish within {seconds:g}s")
+
+
+@dataclass(frozen=True)
+class AttemptTimes:
+    """How long one attempt may take.
+
+    Attributes:
+        timeout: a non-streamed call's whole answer.
+        first_token: a streamed call, until its first content or tool-call chunk.
+        idle: a streamed call, the longest gap between two chunks once it has started;
+            a stream that keeps producing is never cut.
+        remaining: what is left of the request's ``total_timeout`` (``None``: no cap).
+    """
+
+    timeout: float
+    first_token: float
+    idle: float
+    remaining: float | None = None
+
+    @property
+    def call(self) -> float:
+        """The deadline of a non-streamed call."""
+        return self.timeout if self.remaining is None else min(self.timeout, self.remaining)
+
+    @property
+    def read(self) -> float:
+        """The HTTP client's per-read timeout: ends an abandoned sync call soon after."""
+        longest = max(self.timeout, self.first_token, self.idle)
+        return longest if self.remaining is None else min(longest, self.remaining)
+
+
+def attempt_times(
+    options: RunOptions,
+    catalog: ModelCatalog,
+    model_id: str,
+    router: Mapping[str, float | None],
+    attempts: Sequence[Attempt] = (),
+) -> AttemptTimes:
+    """Resolve an attempt's times: the run's options, then the model's, then the router's
+    keywords, then the catalog's defaults.
+
+    ``total_timeout`` is spent by the attempts already made in this request (a hedged
+    attempt ran alongside another and adds nothing).
+    """
+    spec = catalog[model_id]
+    timeout = options.timeout or spec.timeout or router.get("timeout") or catalog.default_timeout
+    first = (
+        options.first_token_timeout
+        or spec.first_token_timeout
+        or router.get("first_token_timeout")
+        or catalog.default_first_token_timeout
+        or timeout
+    )
+    idle = (
+        options.idle_timeout
+        or spec.idle_timeout
+        or router.get("idle_timeout")
+        or catalog.default_idle_timeout
+    )
+    remaining = None
+    if options.total_timeout is not None:
+        spent = sum(a.seconds for a in attempts if a.outcome != "hedged")
+        remaining = max(options.total_timeout - spent, 0.0)
+    return AttemptTimes(timeout=timeout, first_token=first, idle=idle, remaining=remaining)
 
 
 def run_with_deadline(fn: Callable[[], T], seconds: float, what: str = "call") -> T:

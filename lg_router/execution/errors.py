@@ -35,6 +35,7 @@ from langchain_core.exceptions import (
 
 from lg_router.errors import LgRouterError, MissingAPIKeyError
 from lg_router.execution.deadline import DeadlineExceeded
+from lg_router.redaction import redact
 
 FailureKind = Literal[
     "timeout",
@@ -114,7 +115,7 @@ class Failure:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+    text = redact(str(exc)).strip()  # a provider may quote the key back
     return text.splitlines()[0][:300] if text else type(exc).__name__
 
 

@@ -7,7 +7,6 @@ callbacks (a custom event ``lg_router_health``) so traces show why a model was s
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -20,9 +19,10 @@ from lg_router.decision import Attempt, RoutingDecision
 from lg_router.health.stats import Measured
 from lg_router.health.store import Health
 from lg_router.policy import Feasible, healthy, measured_latency
+from lg_router.redaction import get_logger
 from lg_router.state import RunOptions
 
-log = logging.getLogger("lg_router.health")
+log = get_logger("lg_router.health")  # records redacted of API keys
 EVENT = "lg_router_health"
 PROBE_MARGIN = 1.0  # seconds a probe claim outlives the attempt's timeout
 

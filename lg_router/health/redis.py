@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import atexit
 import json
-import logging
 import os
 import socket
 import threading
@@ -35,8 +34,9 @@ from typing import Any
 from lg_router.health.breaker import Breaker, BreakerPolicy
 from lg_router.health.stats import Outcome
 from lg_router.health.store import Listener, MemoryHealth
+from lg_router.redaction import get_logger
 
-log = logging.getLogger("lg_router.health")
+log = get_logger("lg_router.health")  # records redacted of API keys
 CLOSED_TTL = 10.0
 STATS_TTL = 10.0
 STATS_EVERY = 1.0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import tempfile
 import threading
@@ -16,8 +15,9 @@ from typing import Any
 from lg_router.decision import Attempt
 from lg_router.health.breaker import Breaker, BreakerPolicy, State
 from lg_router.health.stats import Measured, ModelStats, Outcome, measured
+from lg_router.redaction import get_logger
 
-log = logging.getLogger("lg_router.health")
+log = get_logger("lg_router.health")  # records redacted of API keys
 
 Listener = Callable[[str, str, "ModelState"], None]
 

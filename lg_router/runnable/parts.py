@@ -17,8 +17,8 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
 from lg_router.catalog import ModelCatalog
+from lg_router.catalog import resolve_catalog as catalog_from
 from lg_router.errors import InvalidOptionError, NoFeasibleModelError
-from lg_router.routing import default_catalog
 from lg_router.state import OPTION_KEYS
 
 # configurable keys LangChain and LangGraph put there themselves.
@@ -137,9 +137,5 @@ def structured_output(
 
 
 def resolve_catalog(catalog: Any) -> ModelCatalog:
-    """A catalog from an instance, a preset name, a YAML path or ``None`` (``oxlo``)."""
-    if isinstance(catalog, ModelCatalog):
-        return catalog
-    if catalog is None or catalog in ("oxlo", "tiers"):
-        return default_catalog(catalog or "oxlo")
-    return ModelCatalog.load(catalog)
+    """A catalog from an instance, a preset name, a YAML path or ``None`` (the env's rule)."""
+    return catalog_from(catalog)

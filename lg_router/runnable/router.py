@@ -51,7 +51,15 @@ class RunnableRouter(BaseChatModel):
         chat_models: ready-made chat models by catalog id (instead of built ``ChatOpenAI``).
         preference: default preference (``balanced``, ``quality``, ``speed``, ``cost``).
         models: default candidate pool (catalog ids).
-        timeout: seconds per attempt for models without their own timeout.
+        timeout: seconds for a non-streamed answer, for models without their own timeout.
+        first_token_timeout: seconds a streamed call may take to its first token
+            (default: ``timeout``).
+        idle_timeout: longest gap between two streamed chunks (default 30 s); a stream
+            that keeps producing is never cut.
+        total_timeout: cap in seconds for a call across all its attempts.
+        hedge_after: start the next-ranked model too when the first has no token by then.
+        on_stream_failure: ``"continue"`` (default: the next model finishes an answer
+            whose stream failed) or ``"raise"`` (:class:`StreamInterruptedError`).
         retries: same-model retries after a short ``Retry-After`` (see :func:`create_router`).
         max_retry_wait: the longest ``Retry-After`` waited for (default 2 s).
         retry_budget: the fraction of recent requests that may fall back or retry
@@ -87,6 +95,11 @@ class RunnableRouter(BaseChatModel):
     retries: SkipValidation[int] = 1
     max_retry_wait: SkipValidation[float] = 2.0
     retry_budget: Any = 0.2
+    first_token_timeout: SkipValidation[float | None] = None  # checked by create_router
+    idle_timeout: SkipValidation[float | None] = None
+    total_timeout: SkipValidation[float | None] = None
+    hedge_after: SkipValidation[float | None] = None
+    on_stream_failure: SkipValidation[str] = "continue"
     client_kwargs: dict[str, Any] | None = None
     llm: BaseChatModel | None = None
     temperature: float | None = None
@@ -135,6 +148,11 @@ class RunnableRouter(BaseChatModel):
             max_retry_wait=self.max_retry_wait,
             retry_budget=self.retry_budget,
             health=self.health,
+            first_token_timeout=self.first_token_timeout,
+            idle_timeout=self.idle_timeout,
+            total_timeout=self.total_timeout,
+            hedge_after=self.hedge_after,
+            on_stream_failure=self.on_stream_failure,
         ).compile(name="lg-router")
 
     # -- identity ---------------------------------------------------------------------

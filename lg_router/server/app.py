@@ -7,7 +7,6 @@ it under uvicorn (``app_from_env`` is the factory its workers call).
 from __future__ import annotations
 
 import json
-import logging
 import os
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -20,10 +19,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from lg_router.catalog import ModelCatalog
+from lg_router.catalog import ModelCatalog, resolve_catalog
 from lg_router.classifiers import Classifier
 from lg_router.graph import create_router
-from lg_router.routing import default_catalog, resolve_classifier
+from lg_router.redaction import get_logger
+from lg_router.routing import resolve_classifier
 from lg_router.server import status, wire
 from lg_router.server.auth import GatewayKeys, bearer
 from lg_router.server.metrics import CONTENT_TYPE, GatewayMetrics, breaker_state
@@ -32,7 +32,7 @@ from lg_router.server.plumbing import health_object, router_extras
 from lg_router.server.runner import Outcome, Runner
 from lg_router.server.wire import WireError
 
-log = logging.getLogger("lg_router.server")
+log = get_logger("lg_router.server")  # records redacted of API keys
 
 CONFIG_ENV = "LG_ROUTER_SERVE_CONFIG"
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
@@ -255,15 +255,7 @@ def create_app(
         max_concurrency: requests served at once by this app; more get 429.
         retry_after: the ``Retry-After`` seconds of a 429.
     """
-    cat = (
-        catalog
-        if isinstance(catalog, ModelCatalog)
-        else (
-            default_catalog(catalog or "oxlo")
-            if catalog in (None, "oxlo", "tiers")
-            else ModelCatalog.load(catalog)
-        )
-    )
+    cat = resolve_catalog(catalog)  # the one env rule (README: Providers)
     if chat_models is None or set(chat_models) != set(cat.ids):
         # Models are built on first use; a server pays langchain_openai's import (about a
         # second) at start-up rather than inside its first request's first attempt.

@@ -7,7 +7,6 @@ in ``configurable``; the answer, the decision and the attempts become the respon
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -18,12 +17,13 @@ from langchain_core.runnables import RunnableConfig
 from lg_router.catalog import ModelCatalog
 from lg_router.decision import Attempt, RoutingDecision
 from lg_router.errors import InvalidOptionError, InvalidTaskError, NoFeasibleModelError, RoutingError
+from lg_router.redaction import get_logger
 from lg_router.runnable.runs import TokenStream, final_answer, from_call_node
 from lg_router.server import wire
 from lg_router.server.pinning import PIN_KEY
 from lg_router.server.wire import ChatRequest, WireError
 
-log = logging.getLogger("lg_router.server")
+log = get_logger("lg_router.server")  # records redacted of API keys
 
 CALL_PREFIX_LEN = len("call ")
 # Error class names (openai's, langchain-openai's, langchain-core's) of a request any

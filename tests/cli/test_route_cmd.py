@@ -55,7 +55,7 @@ def test_route_prints_ranked_table_with_reasons_and_facts() -> None:
     out = result.stdout
     rows = [line for line in out.splitlines() if line.startswith("│ ")]
     assert rows[0].split("│")[2].strip() == "deepseek-v3.2"
-    assert "coding is its primary strength" in out
+    assert "coding is its main strength" in out
     assert "category: coding" in out
     assert "classifier: rules" in out
     assert "decided in" in out and " ms" in out

@@ -50,6 +50,17 @@ def test_run_falls_back_on_timeout(local: dict[str, str], fault_server: FaultSer
     assert "answered by kimi-k2.6 · 2 attempts (deepseek-v3.2 timeout)" in result.stderr
 
 
+def test_run_continues_an_answer_whose_stream_broke(local: dict[str, str], fault_server: FaultServer) -> None:
+    text = "one two three four five six"
+    fault_server.script("deepseek-v3.2", Behavior(kind="stream_error", cut_after=3, text=text))
+    fault_server.script("kimi-k2.6", Behavior(text=text, resume=True))
+    result = run_cli("run", CODING, env=local)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == text + "\n"  # one answer, the second model wrote the rest
+    assert "continuing the answer on the next ranked model" in result.stderr
+    assert "answered by kimi-k2.6 · 2 attempts (deepseek-v3.2 error)" in result.stderr
+
+
 def test_run_reports_every_failed_attempt(local: dict[str, str], fault_server: FaultServer) -> None:
     fault_server.set_default(Behavior.error(503))
     result = run_cli("run", CODING, env=local)

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 import pytest
 from pytest_socket import disable_socket, enable_socket
 
+from tests.support.llama_server import DEFAULT_ALIASES, LlamaServer
+
 
 @pytest.fixture
 def offline() -> Iterator[None]:
@@ -13,3 +15,13 @@ def offline() -> Iterator[None]:
     disable_socket(allow_unix_socket=True)
     yield
     enable_socket()
+
+
+@pytest.fixture(scope="session")
+def llama_server() -> Iterator[LlamaServer]:
+    """The real SmolLM2 model server (``DEFAULT_ALIASES``) for the judge's e2e test.
+
+    Not skipped when llama.cpp is missing: the e2e extra is part of the test command.
+    """
+    with LlamaServer(DEFAULT_ALIASES) as server:
+        yield server

@@ -108,3 +108,11 @@ def test_devset_as_is_matches_the_quality_helpers_own_eval() -> None:
     theirs = sum(route(i.messages).best in i.expected for i in items) / len(items)
     report = evaluate(rows, catalog=ModelCatalog.preset("oxlo"))
     assert report.overall is not None and report.overall.top1 == pytest.approx(theirs)
+
+
+def test_progress_is_reported_for_every_routed_row() -> None:
+    seen: list[tuple[int, int]] = []
+    evaluate(
+        load_rows(DATA), catalog=ModelCatalog.preset("oxlo"), on_progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen == [(i, 16) for i in range(1, 17)]  # 4 scored rows x 4 preferences (the curve)

@@ -69,3 +69,9 @@ def test_importing_the_evaluation_package_does_not_import_matplotlib() -> None:
     code = "import lg_router.evaluation, lg_router.cli.commands, sys; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_without_matplotlib_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch, report) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # import fails as if not installed
+    with pytest.raises(pictures.PlotError, match=r"pip install 'lg-router\[eval\]'"):
+        pictures.curve_figure(report.curve)

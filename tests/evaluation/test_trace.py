@@ -121,3 +121,15 @@ def test_report_of_a_written_trace(tmp_path: Path) -> None:
     assert report.total.cost == pytest.approx(3 * 16 / 1e6) and report.total.unknown == 0
     # every model has the same price here, so always-strongest costs the same
     assert report.always_strongest.cost == pytest.approx(report.total.cost)
+
+
+def test_streamed_runs_are_traced_once_each(tmp_path: Path) -> None:
+    path = tmp_path / "trace.jsonl"
+    graph = create_router(priced(), chat_models=chat_models()).compile()
+    router = RunnableRouter(catalog=priced(), chat_models=chat_models())
+    with TraceWriter(path) as trace:
+        config = {"callbacks": [trace]}
+        list(graph.stream({"messages": [("user", TASK)]}, config=config))
+        list(graph.stream({"messages": [("user", TASK)]}, config=config, stream_mode="messages"))
+        list(router.stream(TASK, config=config))
+    assert [(r["source"], r["outcome"]) for r in lines(path)] == [("graph", "ok")] * 2 + [("runnable", "ok")]

@@ -78,10 +78,10 @@ async def test_stream_yields_the_model_tokens_once(fault_server: FaultServer, mo
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
-async def test_a_stream_cut_after_tokens_raises(fault_server: FaultServer, mode: str) -> None:
+async def test_a_stream_cut_after_tokens_raises_when_asked(fault_server: FaultServer, mode: str) -> None:
     best = ranked()[0]
     fault_server.script(best, Behavior(kind="stream_error", cut_after=2, text="a b c d e"))
-    router = router_for(fault_server)
+    router = router_for(fault_server, on_stream_failure="raise")
     seen: list[str] = []
     with pytest.raises(StreamInterruptedError, match="after it had started streaming"):
         if mode == "sync":
@@ -91,7 +91,7 @@ async def test_a_stream_cut_after_tokens_raises(fault_server: FaultServer, mode:
             async for chunk in router.astream(TASK):
                 seen.append(str(chunk.content))
     assert "".join(seen) == "a b"
-    assert fault_server.calls() == 1  # no silent failover mid-stream
+    assert fault_server.calls() == 1  # on_stream_failure="raise": no failover mid-stream
 
 
 @pytest.mark.parametrize("mode", ["invoke", "stream"])

@@ -68,7 +68,8 @@ def pytest_terminal_summary(
     terminalreporter.section("lg-router reliability matrix")
     terminalreporter.write_line(
         "cell = observed outcome (expected in brackets when it differs): "
-        "A<k> answered by the k-th ranked model, E<n> RoutingError after n attempts, "
+        "A<k> answered by the k-th ranked model, C<k> answered by the k-th ranked model "
+        "continuing a failed stream, E<n> RoutingError after n attempts, "
         "S<n> StreamInterruptedError after n attempts; then wall seconds"
     )
     for line in log.markdown().splitlines():

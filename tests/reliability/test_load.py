@@ -42,8 +42,14 @@ def task(i: int) -> str:
 async def _load(server: FaultServer) -> tuple[list[RunResult], float]:
     catalog = ModelCatalog.preset("oxlo").with_endpoint(server.base_url)
     client = DefaultAioHttpClient()
+    # Random faults, not overload: each request gets its three ranked chances, one try each
+    # (no same-model retry after the injected 429s' Retry-After, no retry budget).
     graph = create_router(
-        catalog, timeout=ATTEMPT_TIMEOUT, client_kwargs={"http_async_client": client}
+        catalog,
+        timeout=ATTEMPT_TIMEOUT,
+        client_kwargs={"http_async_client": client},
+        retries=0,
+        retry_budget=None,
     ).compile()
     started = time.perf_counter()
     try:

@@ -12,9 +12,12 @@ clients the router builds.  The LLM classifier is a ``ChatOpenAI`` too, scripted
 * ``all``: every ranked model has the fault.
 
 Outcome codes (the table :data:`EXPECTED` is the specification): ``A<k>`` answered by the
-k-th ranked model; ``E<n>`` a ``RoutingError`` listing n attempts; ``S<n>`` a
-``StreamInterruptedError`` after n attempts (tokens had reached the caller, so no
-failover).  Each case also bounds the wall time by the sum of the timeouts that could
+k-th ranked model; ``C<k>`` answered by the k-th ranked model continuing an answer whose
+stream failed after tokens had reached the caller (one answer, no repeated text);
+``E<n>`` a ``RoutingError`` listing n attempts; ``S<n>`` a ``StreamInterruptedError``
+after n attempts (a partial answer had reached the caller and no model could finish
+it).  Streams have ``idle_timeout`` = :data:`TIMEOUT`, so a slow drip is never cut and a
+stall is.  Each case also bounds the wall time by the sum of the timeouts that could
 apply plus :data:`MARGIN`, and checks that nothing is left in flight on the server.
 """
 
@@ -59,21 +62,25 @@ FAULTS: dict[str, Behavior] = {
     "malformed JSON": Behavior(kind="malformed"),
     "conn reset": Behavior(kind="reset"),
     "stream cut": Behavior(kind="cut_stream", cut_after=3, text=LONG),
+    "stream stall": Behavior(kind="stall_stream", cut_after=3, text=LONG),
 }
-TIMED_FAULTS = {"latency>timeout", "hang", "slow drip"}  # attempts end as "timeout"
+HEAD = "one two three"  # what a cut or stalled stream of LONG sends first
+DRIP_SECONDS = 8 * 0.12  # a whole slow drip of LONG
+TIMED_FAULTS = {"latency>timeout", "hang", "slow drip", "stream stall"}  # attempts end as "timeout"
 POSITIONS = ("classifier", "first", "second", "all")
 
 # fault: (outcomes for invoke/ainvoke, outcomes for stream/astream), each per POSITIONS.
 EXPECTED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "latency>timeout": (("A1", "A2", "A3", "E3"), ("A1", "A2", "A3", "E3")),
     "hang": (("A1", "A2", "A3", "E3"), ("A1", "A2", "A3", "E3")),
-    "slow drip": (("A1", "A2", "A3", "E3"), ("A1", "S1", "S2", "S1")),
+    "slow drip": (("A1", "A2", "A3", "E3"), ("A1", "A1", "A2", "A1")),
     "500": (("A1", "A2", "A3", "E3"), ("A1", "A2", "A3", "E3")),
     "429 Retry-After": (("A1", "A2", "A3", "E3"), ("A1", "A2", "A3", "E3")),
     "400": (("A1", "E1", "E2", "E1"), ("A1", "E1", "E2", "E1")),
     "malformed JSON": (("A1", "A2", "A3", "E3"), ("A1", "A2", "A3", "E3")),
     "conn reset": (("A1", "A2", "A3", "E3"), ("A1", "A2", "A3", "E3")),
-    "stream cut": (("A1", "A2", "A3", "E3"), ("A1", "S1", "S2", "S1")),
+    "stream cut": (("A1", "A2", "A3", "E3"), ("A1", "C2", "C3", "S3")),
+    "stream stall": (("A1", "A2", "A3", "E3"), ("A1", "C2", "C3", "S3")),
 }
 APIS = GRAPH_APIS + (RUNNABLE_APIS if runnable_router_available() else ())
 
@@ -122,8 +129,12 @@ def build(server: FaultServer, api: str, clients: dict[str, Any]) -> Any:
     if api.startswith("runnable."):
         from lg_router import RunnableRouter
 
-        return RunnableRouter(catalog, classifier=classifier, timeout=TIMEOUT, client_kwargs=clients)
-    return create_router(catalog, classifier=classifier, timeout=TIMEOUT, client_kwargs=clients).compile()
+        return RunnableRouter(
+            catalog, classifier=classifier, timeout=TIMEOUT, idle_timeout=TIMEOUT, client_kwargs=clients
+        )
+    return create_router(
+        catalog, classifier=classifier, timeout=TIMEOUT, idle_timeout=TIMEOUT, client_kwargs=clients
+    ).compile()
 
 
 def run_case(server: FaultServer, api: str) -> RunResult:
@@ -146,9 +157,15 @@ def run_case(server: FaultServer, api: str) -> RunResult:
 def outcome_code(result: RunResult) -> str:
     if result.error is None:
         assert result.decision is not None and result.model is not None
-        return f"A{result.decision.model_ids.index(result.model) + 1}"
+        kind = "C" if any(a.streamed for a in result.attempts) else "A"
+        return f"{kind}{result.decision.model_ids.index(result.model) + 1}"
     prefix = "S" if isinstance(result.error, StreamInterruptedError) else "E"
     return f"{prefix}{len(result.attempts)}"
+
+
+def faulted_codes(position: str) -> set[str]:
+    """Answer codes of the ranked models that have the fault at ``position``."""
+    return {"classifier": set(), "first": {"A1"}, "second": {"A2"}, "all": {"A1", "A2", "A3"}}[position]
 
 
 def check(result: RunResult, server: FaultServer, fault: str, position: str, want: str) -> None:
@@ -168,29 +185,48 @@ def check(result: RunResult, server: FaultServer, fault: str, position: str, wan
     assert wire == tried
     if kind == "A":
         assert len(tried) == n and result.attempts[-1].outcome == "ok"
-        assert result.answer is not None and result.answer.content == f"answer from {result.model}"
+        text = (
+            LONG
+            if fault == "slow drip" and f"A{tried.index(result.model) + 1}" in faulted_codes(position)
+            else f"answer from {result.model}"
+        )
+        assert result.answer is not None and result.answer.content == text
         if is_streaming(result.api):
             assert result.streamed_text == result.answer.content
             if not result.api.startswith("runnable."):  # graph chunks name their model
                 assert result.streamed_models == {result.model}
+    elif kind == "C":
+        assert result.answer is not None and result.attempts[-1].outcome == "ok"
+        # the partial answer, then the next model's whole reply: one answer, nothing repeated
+        assert result.streamed_text == result.answer.content == HEAD + f"answer from {result.model}"
+        assert result.attempts[-1].continued_at == len(HEAD)
+        streamed = [a.model_id for a in result.attempts if a.streamed]
+        assert streamed == [tried[-2]]
+        if not result.api.startswith("runnable."):
+            assert result.streamed_models == {tried[-2], result.model}
     else:
         assert result.answer is None and len(tried) == n
         assert isinstance(result.error, RoutingError)
         assert isinstance(result.error, StreamInterruptedError) == (kind == "S")
         if kind == "S":
-            assert result.attempts[-1].streamed
-            assert result.streamed_text.strip() and LONG.startswith(result.streamed_text.strip())
+            streamed = [a.model_id for a in result.attempts if a.streamed]
+            # the first model's partial answer; the others' repeats of it were dropped
+            assert streamed == [tried[0]] and result.streamed_text == HEAD
             if not result.api.startswith("runnable."):  # partial tokens of one model only
-                assert result.streamed_models == {tried[-1]}
+                assert result.streamed_models == {tried[0]}
         else:
             assert not (result.streamed_text.strip())
     faulted = {"classifier": [], "first": [0], "second": [1], "all": [0, 1, 2]}[position]
     for i in (i for i in faulted if i < len(tried)):
         want_outcome = "timeout" if fault in TIMED_FAULTS else "error"
+        if fault == "slow drip" and is_streaming(result.api):
+            want_outcome = "ok"  # a producing stream is never cut
         assert result.attempts[i].outcome == want_outcome, result.attempts[i]
     if fault == "400" and kind == "E":
         assert not result.attempts[-1].retryable
     budget = (TIMEOUT if position == "classifier" else 0.0) + len(tried) * TIMEOUT + MARGIN
+    if fault == "slow drip" and is_streaming(result.api):
+        budget += DRIP_SECONDS  # a producing stream is never cut
     assert result.seconds < budget, f"{result.seconds:.2f}s > {budget:.2f}s"
 
 

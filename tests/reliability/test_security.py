@@ -29,6 +29,7 @@ from lg_router import (
     route,
 )
 from lg_router.models import ModelProvider
+from tests.support.cli_proc import run_cli
 from tests.support.fault_server import Behavior, FaultServer
 
 pytestmark = pytest.mark.integration
@@ -76,7 +77,7 @@ def test_key_is_sent_but_never_logged_raised_stored_or_traced(
 ) -> None:
     for name in LOGGERS:
         caplog.set_level(logging.DEBUG, logger=name or None)
-    catalog = ModelCatalog.preset("oxlo").with_endpoint(keyed_server.base_url)
+    catalog = ModelCatalog.preset("oxlo").with_endpoint(keyed_server.base_url, api_key_env="OXLO_API_KEY")
     provider_seen: list[Any] = []
     saver = InMemorySaver()
     graph = create_router(catalog, timeout=2.0).compile(checkpointer=saver)
@@ -147,7 +148,7 @@ def test_key_is_sent_but_never_logged_raised_stored_or_traced(
 
 
 async def test_astream_events_never_carry_the_key(key: str, keyed_server: FaultServer) -> None:
-    catalog = ModelCatalog.preset("oxlo").with_endpoint(keyed_server.base_url)
+    catalog = ModelCatalog.preset("oxlo").with_endpoint(keyed_server.base_url, api_key_env="OXLO_API_KEY")
     router = RunnableRouter(catalog, timeout=2.0)
     events = [repr(e) async for e in router.astream_events("hello there", version="v2")]
     assert any(e.startswith("{'event': 'on_chat_model_stream'") for e in events)
@@ -202,3 +203,94 @@ def test_unique_threads_do_not_share_state() -> None:
         state_a = graph.get_state({"configurable": {"thread_id": a}}).values
         assert len(state_a["messages"]) == 2
         assert "Bonjour" not in repr(state_a["messages"])
+
+
+# -- a provider's key goes to that provider's endpoint only ------------------------------
+def _auth_headers(server: FaultServer) -> set[str | None]:
+    return {r.headers.get("Authorization") for r in server.requests}
+
+
+def test_preset_key_is_not_sent_to_another_endpoint(key: str) -> None:
+    with FaultServer() as server:  # records the Authorization header of every request
+        moved = ModelCatalog.preset("oxlo").with_endpoint(server.base_url)
+        create_router(moved, timeout=5.0).compile().invoke({"messages": [("user", "hello")]})
+        RunnableRouter(moved, timeout=5.0).invoke("hello")
+        assert server.requests
+        assert _auth_headers(server) == {"Bearer not-needed"}
+
+        server.reset_log()  # naming the env var for the new endpoint sends that key
+        named = ModelCatalog.preset("oxlo").with_endpoint(server.base_url, api_key_env="OXLO_API_KEY")
+        create_router(named, timeout=5.0).compile().invoke({"messages": [("user", "hello")]})
+        assert _auth_headers(server) == {f"Bearer {key}"}
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_cli_base_url_does_not_carry_the_presets_key(key: str, how: str) -> None:
+    with FaultServer() as server:
+        url = server.base_url.replace("127.0.0.1", "LOCALHOST")  # not the literal loopback spelling
+        env = {"OXLO_API_KEY": key}
+        args = ["run", "--timeout", "5", "hello"]
+        if how == "option":
+            args[1:1] = ["--base-url", url]
+        else:
+            env["LG_ROUTER_BASE_URL"] = url
+        result = run_cli(*args, env=env)
+        assert result.returncode == 0, result.stderr
+        assert server.requests and f"Bearer {key}" not in _auth_headers(server)
+
+
+# -- a provider echoing the key back never makes it show -------------------------------
+def test_a_401_echoing_the_key_is_redacted_everywhere(key: str, caplog: pytest.LogCaptureFixture) -> None:
+    for name in LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name or None)
+    with FaultServer() as server:
+        server.set_default(Behavior(kind="echo_auth"))
+        catalog = ModelCatalog.preset("oxlo").with_endpoint(server.base_url, api_key_env="OXLO_API_KEY")
+        saver = InMemorySaver()
+        graph = create_router(catalog, timeout=5.0).compile(checkpointer=saver)
+        handler = RecordingHandler()
+        texts: list[Any] = []
+        for run, config in enumerate(
+            ({"configurable": {"thread_id": "sync"}}, {"configurable": {"thread_id": "async"}})
+        ):
+            config["callbacks"] = [handler]
+            with pytest.raises(RoutingError) as info:
+                if run == 0:
+                    graph.invoke({"messages": [("user", "hello")]}, config)
+                else:
+                    asyncio.run(graph.ainvoke({"messages": [("user", "hello")]}, config))
+            error = info.value
+            assert error.attempts and "AuthenticationError" in str(error.attempts[0].error_type)
+            texts += [str(error), repr(error), *map(repr, error.attempts)]
+            texts.append("".join(traceback.format_exception(error)))
+            state = graph.get_state(config)
+            texts += [repr(state.values), saver.serde.dumps_typed(state.values)[1]]
+        with pytest.raises(RoutingError) as info:
+            RunnableRouter(catalog, timeout=5.0).invoke("hello")
+        texts += [str(info.value), "".join(traceback.format_exception(info.value))]
+        for checkpoint in saver.list(None):
+            texts.append(saver.serde.dumps_typed(checkpoint.checkpoint)[1])
+        # The server really got the key and quoted it back (so the net is not empty).
+        assert _auth_headers(server) == {f"Bearer {key}"}
+    texts += handler.events
+    texts += [record.getMessage() for record in caplog.records]
+    texts += [repr(record.args) for record in caplog.records]
+    assert any("Incorrect API key provided" in t for t in texts)
+    leaks = _leaks(key, *texts)
+    assert not leaks, [t[t.find("SECRET") - 300 :] for t in map(str, leaks)]
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_cli_stderr_never_shows_an_echoed_key(key: str, debug: bool) -> None:
+    with FaultServer() as server:
+        server.set_default(Behavior(kind="echo_auth"))
+        env = {
+            "OXLO_API_KEY": key,
+            "LG_ROUTER_BASE_URL": server.base_url,
+            "LG_ROUTER_API_KEY_ENV": "OXLO_API_KEY",
+        }
+        args = ["run", "hello", *(["--debug"] if debug else [])]
+        result = run_cli(*args, env=env)
+        assert result.returncode == 1
+        assert "Incorrect API key provided" in result.stderr
+        assert not _leaks(key, result.stdout, result.stderr), result.stderr

@@ -41,6 +41,14 @@ Behaviours (``Behavior.kind``), as seen on the wire:
     streaming: ``cut_after`` tokens, then an SSE event ``data: {"error": {...}}`` (what
     OpenAI sends for mid-stream failures), then the stream ends.  Non-streaming: same as
     ``error``.
+``unfinished_stream``
+    streaming: ``cut_after`` tokens, then the response ends cleanly (chunked encoding
+    closed) without the finishing chunk and without ``[DONE]``: what a proxy that drops
+    a stream's tail sends; the openai SDK ends such a stream quietly.  Non-streaming:
+    same as ``cut_stream``.
+``echo_auth``
+    401 whose error message quotes the request's ``Authorization`` header (what some
+    gateways do: "Incorrect API key provided: Bearer sk-..."), to test redaction.
 ``proxy``
     forward to the upstream server given as ``FaultServer(upstream=...)`` (default
     behaviour when an upstream is configured).
@@ -54,6 +62,9 @@ Replies: ``text`` (default ``"answer from <model>"``), a tool call when
 forces one (``"required"`` or ``{"type": "function", "function": {"name": ...}}``), and a
 JSON object when ``Behavior.json`` is set or the request has a ``response_format`` of
 type ``json_object`` / ``json_schema`` (filled from the schema's required properties).
+With ``Behavior.resume`` the server plays a model that continues a cut answer: when the
+request's last assistant message holds the start of the reply text (a continuation, by
+prefill or by instruction), only the rest of the text is sent.
 """
 
 from __future__ import annotations
@@ -97,7 +108,9 @@ KINDS = frozenset(
         "cut_stream",
         "stall_stream",
         "stream_error",
+        "unfinished_stream",
         "proxy",
+        "echo_auth",
     }
 )
 
@@ -145,6 +158,8 @@ class Behavior:
         headers: extra response headers (only for responses the server builds itself).
         error_code: the error body's ``code`` (default: by status, e.g. ``model_not_found``).
         error_type: the error body's ``type`` (default: by status).
+        resume: continue a partial answer found in the request's last assistant message
+            (send only the rest of ``text``); off by default.
     """
 
     kind: str = "ok"
@@ -162,6 +177,7 @@ class Behavior:
     # --- error bodies (error classes): override the JSON error's ``code`` / ``type``.
     error_code: str | None = None
     error_type: str | None = None
+    resume: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -238,6 +254,17 @@ def _tokens(text: str) -> list[str]:
     if tail:
         toks[-1] += tail
     return toks
+
+
+def _rest_of(text: str, messages: Sequence[Any]) -> str:
+    """``text`` minus the part the request's last assistant message already holds."""
+    for message in reversed(messages):
+        if isinstance(message, Mapping) and message.get("role") == "assistant":
+            partial = _content_text(message.get("content"))
+            if partial and text.startswith(partial):
+                return text[len(partial) :]
+            return text
+    return text
 
 
 def _content_text(content: Any) -> str:
@@ -802,6 +829,8 @@ class FaultServer:
             obj = example_from_schema(schema) if schema else {"answer": text}
             text = _json.dumps(obj)
 
+        if behavior.resume:
+            text = _rest_of(text, messages)
         toks = _tokens(text)
         finish = behavior.finish_reason or "stop"
         limit = body.get("max_completion_tokens") or body.get("max_tokens")
@@ -1012,6 +1041,10 @@ class FaultServer:
             return self._error_response(record.status, behavior)
         if kind == "proxy":
             return await self._proxy(request, body, model, record)
+        if kind == "echo_auth":  # a provider that quotes the credentials it rejected
+            record.status = 401
+            header = request.headers.get("Authorization", "")
+            return self._error_response(401, message=f"Incorrect API key provided: {header}")
 
         reply = self._plan(body, behavior, model)
         cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
@@ -1046,7 +1079,7 @@ class FaultServer:
             resp = web.StreamResponse(status=200, headers={**headers, "Content-Type": "application/json"})
             resp.content_length = len(payload)
             await resp.prepare(request)
-            if kind in ("cut_stream", "stall_stream"):
+            if kind in ("cut_stream", "stall_stream", "unfinished_stream"):
                 await resp.write(payload[: len(payload) // 2])
                 await asyncio.sleep(0.01)
                 if kind == "stall_stream":
@@ -1071,9 +1104,12 @@ class FaultServer:
         )
         await resp.prepare(request)
         record.status = 200
-        if kind in ("cut_stream", "stall_stream", "stream_error"):
+        if kind in ("cut_stream", "stall_stream", "stream_error", "unfinished_stream"):
             for event in events[: 1 + behavior.cut_after]:
                 await resp.write(event)
+            if kind == "unfinished_stream":
+                await resp.write_eof()
+                return resp
             if kind == "stream_error":
                 status = behavior.status or 500
                 etype, code = _ERROR_TYPES.get(status, ("server_error", None))

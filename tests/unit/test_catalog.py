@@ -3,8 +3,12 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from lg_router import CatalogError, ModelCatalog
+from lg_router.catalog import MAX_CATALOG_BYTES
+from lg_router.models import NO_KEY_PLACEHOLDER, ModelProvider
+from lg_router.yamlio import YamlLoader
 
 
 def test_oxlo_preset_has_the_four_seed_models() -> None:
@@ -103,3 +107,79 @@ def test_catalog_is_frozen() -> None:
     cat = ModelCatalog.preset("oxlo")
     with pytest.raises(Exception, match="frozen"):
         cat.models[0].id = "x"  # type: ignore[misc]
+
+
+# -- whose key goes where ---------------------------------------------------------------
+def test_with_endpoint_to_another_host_sends_no_provider_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OXLO_API_KEY", "sk-oxlo-secret-value")
+    moved = ModelCatalog.preset("oxlo").with_endpoint("http://other-host/v1")
+    assert {moved.endpoint(m) for m in moved.ids} == {("http://other-host/v1", None)}
+    built = ModelProvider(moved).get("kimi-k2.6")
+    assert built.openai_api_key.get_secret_value() == NO_KEY_PLACEHOLDER  # type: ignore[attr-defined]
+
+
+def test_with_endpoint_names_the_new_endpoints_key() -> None:
+    moved = ModelCatalog.preset("oxlo").with_endpoint("https://gw.example/v1", api_key_env="GW_KEY")
+    assert {moved.endpoint(m) for m in moved.ids} == {("https://gw.example/v1", "GW_KEY")}
+
+
+def test_with_endpoint_to_the_providers_own_endpoint_keeps_its_key() -> None:
+    same = ModelCatalog.preset("oxlo").with_endpoint("https://api.oxlo.ai/v1/")
+    assert same.endpoint("kimi-k2.6") == ("https://api.oxlo.ai/v1/", "OXLO_API_KEY")
+
+
+def test_a_model_with_its_own_endpoint_does_not_inherit_the_catalogs_key() -> None:
+    cat = ModelCatalog.from_dict(
+        {
+            "base_url": "https://api.oxlo.ai/v1",
+            "api_key_env": "OXLO_API_KEY",
+            "models": {
+                "a": {},
+                "b": {"base_url": "https://elsewhere.example/v1"},
+                "c": {"base_url": "https://elsewhere.example/v1", "api_key_env": "ELSEWHERE_KEY"},
+                "d": {"base_url": "https://api.oxlo.ai/v1"},
+            },
+        }
+    )
+    assert cat.endpoint("a") == ("https://api.oxlo.ai/v1", "OXLO_API_KEY")
+    assert cat.endpoint("b") == ("https://elsewhere.example/v1", None)
+    assert cat.endpoint("c") == ("https://elsewhere.example/v1", "ELSEWHERE_KEY")
+    assert cat.endpoint("d") == ("https://api.oxlo.ai/v1", "OXLO_API_KEY")
+
+
+# -- YAML loading -----------------------------------------------------------------------
+def test_duplicate_ids_in_the_mapping_form_are_rejected_naming_both_lines(tmp_path: Path) -> None:
+    path = tmp_path / "dup.yaml"
+    path.write_text(
+        "base_url: http://127.0.0.1:1/v1\n"
+        "models:\n"
+        "  small: {capabilities: [fast]}\n"
+        "  big: {capabilities: [coding]}\n"
+        "  small: {capabilities: [general]}\n"
+    )
+    with pytest.raises(CatalogError) as info:
+        ModelCatalog.from_yaml(path)
+    message = str(info.value)
+    assert "dup.yaml" in message and "duplicate key 'small'" in message
+    assert "line 5" in message and "line 3" in message
+
+
+def test_duplicate_keys_anywhere_are_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "dup.yaml"
+    path.write_text("base_url: http://a/v1\nmodels:\n  m: {quality: 2, quality: 3}\n")
+    with pytest.raises(CatalogError, match="duplicate key 'quality' on line 3"):
+        ModelCatalog.from_yaml(path)
+
+
+def test_catalog_file_over_the_size_cap_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_text("base_url: http://a/v1\nmodels:\n" + "# padding\n" * (MAX_CATALOG_BYTES // 10 + 1))
+    with pytest.raises(CatalogError, match=r"huge.yaml: .*larger than 1 MB"):
+        ModelCatalog.from_yaml(path)
+
+
+def test_yaml_uses_libyaml_when_available() -> None:
+    if yaml.__with_libyaml__:
+        assert issubclass(YamlLoader, yaml.CSafeLoader)
+    else:  # pragma: no cover - PyYAML built without libyaml
+        assert issubclass(YamlLoader, yaml.SafeLoader)

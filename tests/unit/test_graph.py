@@ -142,15 +142,42 @@ def test_context_overflow_only_falls_back_to_a_larger_window() -> None:
     assert not fakes["b"].calls
 
 
-def test_failure_after_streaming_began_is_not_hidden() -> None:
+def test_failure_after_streaming_began_is_continued_by_the_next_model() -> None:
     fakes = models(deepseek="stream_then_error")
     graph = create_router(chat_models=fakes).compile()
+    seen, final = [], None
+    for mode, item in graph.stream({"messages": [("user", CODE_TASK)]}, stream_mode=["messages", "values"]):
+        if mode == "messages":
+            seen.append((item[0].content, item[1]["lg_router_model"]))
+        else:
+            final = item
+    text = "".join(c for c, _ in seen)
+    answer = final["messages"][-1]
+    # kimi restarted the answer ("answer from kimi-k2.6"): its repeat of "answer" is dropped
+    assert text == answer.content == "answer from kimi-k2.6"
+    assert [m for c, m in seen if c] == ["deepseek-v3.2", "kimi-k2.6", "kimi-k2.6"]
+    assert [(a.model_id, a.outcome, a.streamed, a.continued_at) for a in final["attempts"]] == [
+        ("deepseek-v3.2", "error", True, None),
+        ("kimi-k2.6", "ok", False, len("answer")),
+    ]
+    assert answer.response_metadata["model_name"] == "kimi-k2.6"
+    assert answer.response_metadata["continuation"] == [
+        {"model_id": "deepseek-v3.2", "offset": 0},
+        {"model_id": "kimi-k2.6", "offset": 6},
+    ]
+    sent = fakes["kimi-k2.6"].calls[0]["messages"]  # the conversation, the partial answer, the ask
+    assert [m.type for m in sent] == ["human", "ai", "human"] and sent[1].content == "answer"
+
+
+def test_failure_after_streaming_began_raises_when_asked() -> None:
+    fakes = models(deepseek="stream_then_error")
+    graph = create_router(chat_models=fakes, on_stream_failure="raise").compile()
     seen = []
     with pytest.raises(StreamInterruptedError, match="after it had started streaming") as info:
         for chunk, _meta in graph.stream({"messages": [("user", CODE_TASK)]}, stream_mode="messages"):
             seen.append(chunk.content)
     assert seen == ["answer"]
-    assert info.value.attempts[0].streamed
+    assert info.value.attempts[0].streamed and not info.value.attempts[0].retryable
     assert not fakes["kimi-k2.6"].calls
 
 

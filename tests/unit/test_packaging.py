@@ -8,8 +8,9 @@ test failed there while passing where an older wheel sat in pip's cache.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 # Extras whose every requirement must be an exact pin: what the README's test command installs.

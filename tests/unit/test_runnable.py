@@ -114,8 +114,22 @@ def test_stream_falls_back_before_the_first_token() -> None:
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
-async def test_failure_after_first_token_raises_stream_interrupted(mode: str) -> None:
+async def test_failure_after_first_token_is_continued(mode: str) -> None:
     router, models = make(alpha={"fail": ScriptedFailure("cut"), "fail_after": 2})
+    chunks = list(router.stream(TASK)) if mode == "sync" else [c async for c in router.astream(TASK)]
+    total = joined(chunks)
+    second = total.response_metadata["model_name"]
+    assert second != "alpha"
+    # the caller saw "answer from" from alpha, then only what the next model added
+    assert total.content == "answer from" + f" {second}"
+    assert [a["continued_at"] for a in total.response_metadata["attempts"]] == [None, len("answer from")]
+    assert len(models[second].calls) == 1
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_failure_after_first_token_raises_stream_interrupted_when_asked(mode: str) -> None:
+    router, models = make(alpha={"fail": ScriptedFailure("cut"), "fail_after": 2})
+    router = RunnableRouter(small_catalog(), chat_models=models, on_stream_failure="raise")
     seen: list[str] = []
     with pytest.raises(StreamInterruptedError, match="after it had started streaming"):
         if mode == "sync":
