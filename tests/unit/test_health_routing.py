@@ -175,3 +175,33 @@ def test_a_broken_store_never_fails_a_request() -> None:
 
     graph, _ = _graph(Broken())
     assert graph.invoke({"messages": TASK})["messages"][-1].content
+
+
+def test_streamed_first_token_times_rank_speed_when_known() -> None:
+    store = MemoryHealth(BreakerPolicy(min_samples=10))
+    graph, _ = _graph(store)
+    for _ in range(12):
+        store.record(Attempt(model_id="gamma", outcome="ok", seconds=3.0, first_token_seconds=2.5))
+        store.record(Attempt(model_id="beta", outcome="ok", seconds=3.0, first_token_seconds=0.8))
+    decision = graph.invoke({"messages": TASK}, {"configurable": {"preference": "speed"}})["decision"]
+    assert decision.best == "beta"
+    assert "p50 first token 0.8 s over the last 12 calls" in decision.ranked[0].justification
+
+
+@pytest.mark.parametrize("api", ["graph.stream", "runnable.stream", "runnable.astream"])
+async def test_streamed_runs_report_to_health_too(api: str) -> None:
+    first = _ranked_first()
+    store = MemoryHealth(BreakerPolicy(failures=2))
+    models = fakes(**{first: {"fail": server_error()}})
+    graph = create_router(small_catalog(), chat_models=models, health=store).compile()
+    router = RunnableRouter(small_catalog(), chat_models=models, health=store)
+    for _ in range(4):
+        if api == "graph.stream":
+            chunks = list(graph.stream({"messages": TASK}, stream_mode="messages"))
+        elif api == "runnable.stream":
+            chunks = list(router.stream("Say hello to the team."))
+        else:
+            chunks = [c async for c in router.astream("Say hello to the team.")]
+        assert chunks
+    assert len(models[first].calls) == 2
+    assert store.state(first).breaker == "open"
