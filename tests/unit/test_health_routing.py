@@ -205,3 +205,18 @@ async def test_streamed_runs_report_to_health_too(api: str) -> None:
         assert chunks
     assert len(models[first].calls) == 2
     assert store.state(first).breaker == "open"
+
+
+def test_the_builder_exposes_its_store_for_the_gateway_status_page() -> None:
+    from lg_router.server.metrics import breaker_state
+
+    first = _ranked_first()
+    models = fakes(**{first: {"fail": server_error()}})
+    builder = create_router(
+        small_catalog(), chat_models=models, health=MemoryHealth(BreakerPolicy(failures=1))
+    )
+    graph = builder.compile()
+    assert breaker_state(builder.health, first) == "closed"
+    graph.invoke({"messages": TASK})
+    assert breaker_state(builder.health, first) == "open"
+    assert create_router(small_catalog(), chat_models=models, health=None).health is None
