@@ -151,7 +151,6 @@ def create_router(
     builder = StateGraph(
         RouterState, context_schema=RouterContext, input_schema=RouterInput, output_schema=RouterOutput
     )
-    builder.health = store  # type: ignore[attr-defined]  # the store, for status pages (gateway)
     classify = Classify(decider, defaults, budget)
     builder.add_node(
         CLASSIFY, RunnableCallable(classify.invoke, classify.ainvoke, name=CLASSIFY, trace=False)
