@@ -30,6 +30,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from lg_router.health.breaker import Breaker, BreakerPolicy
 from lg_router.health.stats import Outcome
@@ -43,6 +44,16 @@ STATS_EVERY = 1.0
 LEASE_SECONDS = 2.0  # an unclaimed probe lease; extended to the probe's own time once used
 WANTED_FOR = 2.0  # a replica asks for the lease only if a request wanted the model lately
 WAITING = "half-open, waiting"
+
+
+def safe_url(url: str) -> str:
+    """``redis://user:secret@host:6379/0`` -> ``redis://host:6379/0``."""
+    parts = urlsplit(url)
+    if parts.password is None and parts.username is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 class RedisHealth(MemoryHealth):
@@ -95,7 +106,17 @@ class RedisHealth(MemoryHealth):
         self.syncs = 0
 
     def __repr__(self) -> str:
-        return f"RedisHealth({self.url!r}, prefix={self.prefix!r})"
+        return f"RedisHealth({self.where!r}, prefix={self.prefix!r})"
+
+    @property
+    def where(self) -> str:
+        """The Redis address without credentials (for logs and messages)."""
+        return safe_url(self.url)
+
+    @property
+    def connected(self) -> bool:
+        """False while the last exchange with Redis failed (routing uses local health)."""
+        return not self._down
 
     # -- the request side: local only ----------------------------------------------------
     def _changed(self, model_id: str, breaker: Breaker) -> None:
@@ -163,14 +184,14 @@ class RedisHealth(MemoryHealth):
                     log.warning(
                         "lg-router health: Redis at %s unreachable (%s: %s); routing on this "
                         "process's health until it is back",
-                        self.url,
+                        self.where,
                         type(exc).__name__,
                         exc,
                     )
             else:
                 if self._down:
                     self._down = False
-                    log.warning("lg-router health: Redis at %s reachable again", self.url)
+                    log.warning("lg-router health: Redis at %s reachable again", self.where)
             if stopping:
                 return
             self._wake.wait(self.refresh)

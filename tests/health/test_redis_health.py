@@ -135,7 +135,7 @@ def test_killing_redis_mid_run_loses_no_request(
             out = graph.invoke({"messages": [("user", TASK)]})
             answers.append(out["messages"][-1].response_metadata["model_name"])
         deadline = time.monotonic() + 5
-        while not store._down and time.monotonic() < deadline:  # the sync thread notices
+        while store.connected and time.monotonic() < deadline:  # the sync thread notices
             time.sleep(0.02)
         for _ in range(3):
             out = graph.invoke({"messages": [("user", TASK)]})
@@ -169,7 +169,7 @@ def test_a_redis_that_never_answers_does_not_hold_up_requests(fault_server: Faul
         assert time.monotonic() - started < 15  # not 5 x the 30 s Redis socket timeout
         assert store.syncs == 0  # Redis never answered once, meanwhile
     finally:
-        store._stop.set()
+        store.close(flush_timeout=0)
         for conn in accepted:
             conn.close()
         listener.close()
@@ -254,3 +254,22 @@ def test_after_the_cooldown_exactly_one_replica_probes(redis_server: RedisServer
     finally:
         for store in stores:
             store.close()
+
+
+def test_the_redis_password_never_reaches_logs_or_messages(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="lg_router.health")
+    from tests.support.redis_server import free_port
+
+    url = f"redis://:s3cret-pw@127.0.0.1:{free_port()}/0"  # nothing listens there
+    store = RedisHealth(url, refresh=0.05)
+    try:
+        store.record(_timeout("m"))
+        assert _wait_for(lambda: not store.connected)
+    finally:
+        store.close(flush_timeout=0)
+    assert "s3cret" not in repr(store)
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "unreachable" in logged and "s3cret" not in logged
+    shown = run_cli("health", "--redis", url)
+    assert shown.returncode != 0 and "cannot read health from Redis at redis://127.0.0.1:" in shown.stderr
+    assert "s3cret" not in shown.stderr + shown.stdout
