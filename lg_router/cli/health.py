@@ -89,8 +89,7 @@ def _read(redis: str | None, file: Path | None, prefix: str) -> tuple[list[dict[
     if not url or not url.startswith(("redis://", "rediss://", "unix://")):
         msg = "say where the health is: --redis URL (or LG_ROUTER_HEALTH=redis://...) or --file PATH"
         raise InvalidOptionError(msg)
-    from lg_router.health.redis import safe_url
-    from lg_router.health.shared import read_shared
+    from lg_router.health.shared import read_shared, safe_url
 
     where = safe_url(url)
     try:

@@ -30,9 +30,9 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from lg_router.health.breaker import Breaker, BreakerPolicy
+from lg_router.health.shared import safe_url
 from lg_router.health.stats import Outcome
 from lg_router.health.store import Listener, MemoryHealth
 from lg_router.redaction import get_logger
@@ -44,16 +44,6 @@ STATS_EVERY = 1.0
 LEASE_SECONDS = 2.0  # an unclaimed probe lease; extended to the probe's own time once used
 WANTED_FOR = 2.0  # a replica asks for the lease only if a request wanted the model lately
 WAITING = "half-open, waiting"
-
-
-def safe_url(url: str) -> str:
-    """``redis://user:secret@host:6379/0`` -> ``redis://host:6379/0``."""
-    parts = urlsplit(url)
-    if parts.password is None and parts.username is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 class RedisHealth(MemoryHealth):
