@@ -17,9 +17,10 @@ def offline() -> Iterator[None]:
     enable_socket()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def llama_server() -> Iterator[LlamaServer]:
-    """The real SmolLM2 model server (``DEFAULT_ALIASES``) for the judge's e2e test.
+    """The real SmolLM2 model server (``DEFAULT_ALIASES``) for the judge's e2e module only
+    (so it is not alive beside ``tests/e2e``'s own server for the rest of the session).
 
     Not skipped when llama.cpp is missing: the e2e extra is part of the test command.
     """
