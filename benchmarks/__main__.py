@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from benchmarks import concurrency, decision, fallback, health, overhead, startup, streaming
+from benchmarks import concurrency, decision, fallback, gateway, health, memory, overhead, startup, streaming
 from benchmarks.stats import Row, format_table, info_row
 
 SUITES: dict[str, tuple[str, Callable[[bool], list[Row]]]] = {
@@ -22,6 +22,8 @@ SUITES: dict[str, tuple[str, Callable[[bool], list[Row]]]] = {
     "startup": (startup.BENCH, startup.run),
     "streaming": (streaming.BENCH, streaming.run),
     "health": (health.BENCH, health.run),
+    "memory": (memory.BENCH, memory.run),
+    "gateway": (gateway.BENCH, gateway.run),
 }
 
 
