@@ -88,12 +88,12 @@ class LearnedClassifier(Classifier):
         pushes.sort(reverse=True)
         return probs, [p for p in pushes[:3] if p[0] > 0]
 
-    def analyse(self, view: TaskView) -> tuple[str, float, str, str | None]:
-        """``(category, confidence, evidence, language)`` for a task."""
+    def task(self, view: TaskView) -> tuple[str, float, str, Any]:
+        """``(task or hard category, confidence, evidence, signals)``, before the language."""
         sig = detect(view, long_context_tokens=self.long_context_tokens)
         hard = hard_category(sig)
         if hard:
-            return hard[0], hard[1], hard[2], sig.language
+            return (*hard, sig)
         probs, pushes = self.task_scores(view.text, sig)
         task = max(probs, key=lambda t: probs[t])
         if task == "simple" and probs["simple"] < SIMPLE_SURE:
@@ -109,6 +109,13 @@ class LearnedClassifier(Classifier):
         cues = ", ".join(f"{_describe(n)} {v:+.2f}" for v, n in pushes)
         confidence = round(min(0.99, probs[task]), 3)
         evidence = f"learned: {task} p={probs[task]:.2f}" + (f" ({cues})" if cues else "")
+        return task, confidence, evidence, sig
+
+    def analyse(self, view: TaskView) -> tuple[str, float, str, str | None]:
+        """``(category, confidence, evidence, language)`` for a task."""
+        task, confidence, evidence, sig = self.task(view)
+        if task not in TASKS:
+            return task, confidence, evidence, sig.language
         category, why = with_language(task, sig)
         if why:
             evidence = f"{evidence}; {why}"
