@@ -36,6 +36,10 @@ SIMPLE_SURE = 0.7
 # Coding and reasoning with no rule evidence at all ("Tell me a joke": 'tell' is common in
 # shell tasks) must be this sure, else the rules' own pick takes the task.
 UNSEEN_SURE = 0.7
+# An extraction or labelling ask up front ("Extract ...", "Given the following data,
+# identify ...") scores the rules' simple task at least this much: the numbers and text
+# that follow are material to read, so the rules' "simple" stands over the model's guess.
+RULES_SIMPLE_SURE = 4.5
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "learned-v1.json"
 
 
@@ -48,6 +52,12 @@ def load_weights(path: Path = WEIGHTS_FILE) -> dict[str, Any]:
         raise ValueError(msg)
     data["_w"] = {t: {int(k): v for k, v in data["weights"][t].items()} for t in TASKS}
     return data
+
+
+def _extraction_ask(sig: Any) -> bool:
+    """The rules saw an extraction or labelling ask up front and nothing that outweighs it."""
+    simple = sig.scores.get("simple", 0.0)
+    return simple >= RULES_SIMPLE_SURE and rules_task(sig)[0] == "simple"
 
 
 def _describe(name: str) -> str:
@@ -96,7 +106,10 @@ class LearnedClassifier(Classifier):
             return (*hard, sig)
         probs, pushes = self.task_scores(view.text, sig)
         task = max(probs, key=lambda t: probs[t])
-        if task == "simple" and probs["simple"] < SIMPLE_SURE:
+        deferred = ""
+        if task != "simple" and _extraction_ask(sig):
+            task, deferred = "simple", "; rules: " + "; ".join(sig.evidence["simple"])
+        elif task == "simple" and probs["simple"] < SIMPLE_SURE:
             task = "general"
         elif (
             task in ("coding", "reasoning")
@@ -109,7 +122,7 @@ class LearnedClassifier(Classifier):
         cues = ", ".join(f"{_describe(n)} {v:+.2f}" for v, n in pushes)
         confidence = round(min(0.99, probs[task]), 3)
         evidence = f"learned: {task} p={probs[task]:.2f}" + (f" ({cues})" if cues else "")
-        return task, confidence, evidence, sig
+        return task, confidence, evidence + deferred, sig
 
     def analyse(self, view: TaskView) -> tuple[str, float, str, str | None]:
         """``(category, confidence, evidence, language)`` for a task."""

@@ -11,6 +11,8 @@ from lg_router import route
 from lg_router.classifiers import LearnedClassifier
 from lg_router.classifiers.features import bucket, tokens
 from lg_router.classifiers.learned import WEIGHTS_FILE, load_weights
+from lg_router.classifiers.signals import detect
+from lg_router.task import view
 
 TIERS = {
     "openai/gpt-4o-mini": "simple",
@@ -104,3 +106,19 @@ def test_a_learned_decision_names_its_evidence() -> None:
     why = decision.ranked[0].justification
     assert "learned:" in why and "p=" in why  # the model's probability ...
     assert "'" in why or "words:" in why  # ... and the cues that weighed most
+
+
+def test_an_extraction_ask_up_front_is_simple_even_over_numbers() -> None:
+    task = (
+        "Given the following data, identify the company with the highest profit in 2021:\n"
+        "a) Company X reported $30 billion revenue and $3 billion profit in 2021.\n"
+        "b) Company Y posted $60 billion revenue and $6 billion profit the same year.\n"
+        "c) Company Z had $20 billion revenue and a $7 billion profit."
+    )
+    learned = LearnedClassifier()
+    probs, _ = learned.task_scores(task, detect(view(task)))
+    assert max(probs, key=probs.__getitem__) != "simple"  # the model alone reads the numbers
+    decision = route(task)
+    assert decision.category == "simple"
+    assert "rules: " in decision.ranked[0].justification  # the rules' cue is named
+    assert TIERS[route(task, catalog="tiers").best] == "simple"
