@@ -37,9 +37,10 @@ SIMPLE_SURE = 0.7
 # shell tasks) must be this sure, else the rules' own pick takes the task.
 UNSEEN_SURE = 0.7
 # An extraction or labelling ask up front ("Extract ...", "Given the following data,
-# identify ...") scores the rules' simple task at least this much: the numbers and text
-# that follow are material to read, so the rules' "simple" stands over the model's guess.
-RULES_SIMPLE_SURE = 4.5
+# identify ...") or a short question before a passage ("Who ...? <paragraph>") scores the
+# rules' simple task at least this much: the numbers and text that follow are material to
+# read, so the rules' "simple" stands over the model's guess.
+RULES_SIMPLE_SURE = 3.5
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "learned-v1.json"
 
 

@@ -90,6 +90,8 @@ SIMPLE_PHRASES = (
     "fix the spelling", "to uppercase", "to lowercase", "given this paragraph", "read the paragraph",
     "given the following", "from the passage", "from this passage", "based on the passage",
     "according to the passage", "according to the text", "from the text", "count how many times",
+    "in this note", "in this email", "in this message", "in this paragraph", "in this passage",
+    "in this text", "in the text below", "in the passage below", "on a scale of",
 )  # fmt: skip
 LANGUAGE_NAMES = _words(
     "japanese chinese mandarin cantonese korean russian ukrainian arabic hebrew hindi bengali tamil "
@@ -116,6 +118,9 @@ _FACTOID_RE = re.compile(
     r"^\W*(?:who|when|where|which|what (?:is|was|are|were) (?:the|a|an)\b|"
     r"how (?:many|much|long|old|far)|is|are|was|were|does|did|do|can|name|list)\b"
 )
+_COUNTING_RE = re.compile(r"^\W*how (?:many|much)\b")
+QUESTION_CHARS = 200  # where the question must end
+PASSAGE_WORDS = 40  # how much must follow it
 _LONG_HINT_RE = re.compile(r"\b\d{2,4}\s*k\s*[- ]?tokens?\b|\b\d{5,}\s*tokens?\b")
 _NUMBER_RE = re.compile(r"0+(?:[.,]0+)?")
 
@@ -233,6 +238,16 @@ class Text:
 
     def factoid(self) -> bool:
         return _FACTOID_RE.match(self.lower) is not None
+
+    def question_first(self) -> bool:
+        """A short factual question, then a passage to read it in ("Who ...? <paragraph>")."""
+        mark = self.raw.find("?", 0, QUESTION_CHARS)
+        if mark < 0:
+            return False
+        question = Text(self.raw[:mark])
+        if len(question.raw.split()) > 25 or _COUNTING_RE.match(question.lower):
+            return False  # "How many ...?" first is how word problems start, too
+        return question.factoid() and len(self.raw[mark + 1 :].split()) >= PASSAGE_WORDS
 
     def long_hint(self) -> str | None:
         if "token" not in self.lower:

@@ -187,6 +187,8 @@ def detect(view: TaskView, *, long_context_tokens: int = LONG_CONTEXT_TOKENS) ->
             # Asked up front ("Extract ...", "Given this paragraph, ..."): the numbers and
             # data that follow are material to read, not a problem to solve.
             sig.add("simple", 2.0, "the instruction itself asks for extraction or a label")
+    if text.question_first():
+        sig.add("simple", 3.5, "a short question before a passage to read")
     if sig.words <= 25 and text.factoid() and not set(sig.scores) - {"simple"}:
         sig.add("simple", 1.5, f"a short question ({sig.words} words)")
     elif sig.words <= 12 and not sig.scores:

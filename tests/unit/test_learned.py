@@ -122,3 +122,25 @@ def test_an_extraction_ask_up_front_is_simple_even_over_numbers() -> None:
     assert decision.category == "simple"
     assert "rules: " in decision.ranked[0].justification  # the rules' cue is named
     assert TIERS[route(task, catalog="tiers").best] == "simple"
+
+
+PASSAGE = (
+    "The Harbour Street bakery opened in 1987 when Maria Lopez and her brother rented a "
+    "former print shop with 3 ovens and 12 tables. By 1995 it employed 40 people, and in "
+    "2004 it moved to a larger building near the station, where it still bakes about 2,000 "
+    "loaves a day for shops across the city."
+)
+
+
+def test_a_short_question_before_a_passage_is_extraction() -> None:
+    decision = route("Who founded the Harbour Street bakery?\n\n" + PASSAGE)
+    assert decision.category == "simple"
+    assert "a short question before a passage" in decision.ranked[0].justification
+
+
+def test_a_word_problem_that_asks_how_many_first_stays_reasoning() -> None:
+    task = (
+        "How many loaves does the bakery sell in a week? " + PASSAGE + " Each shop takes "
+        "150 loaves on weekdays and twice as many on Saturdays; it is closed on Sundays."
+    )
+    assert route(task).category == "reasoning"
