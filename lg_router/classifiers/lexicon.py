@@ -15,6 +15,9 @@ from functools import cached_property
 
 # Punctuation becomes a space; '+', '#' and '_' stay (c++, c#, snake_case).
 _PUNCT = str.maketrans({c: " " for c in "!\"$%&'()*,-./:;<=>?@[\\]^`{|}~\t\r\n"})
+# Kana, CJK, Hangul, Thai and full-width forms: no spaces between words, so "C++プログラム"
+# or "HTML로" are split where the script changes and the Latin word is read on its own.
+_SPACELESS_RUN = re.compile("([\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f\uff00-\uffef]+)")
 _DIGITS = str.maketrans("123456789", "000000000")
 
 
@@ -155,7 +158,7 @@ class Text:
 
     @cached_property
     def tokens(self) -> list[str]:
-        return self.lower.translate(_PUNCT).split()
+        return _SPACELESS_RUN.sub(r" \1 ", self.lower).translate(_PUNCT).split()
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:

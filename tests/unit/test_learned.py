@@ -63,6 +63,9 @@ def test_hashed_ngrams_are_stable_across_processes() -> None:
         "Pythonでクイックソートを実装してください。",
         "用Python写一个快速排序函数，并说明时间复杂度。",
         "Schreibe eine Python-Funktion, die prüft, ob ein String ein Palindrom ist.",
+        # The language's name written against the script ("Python으로", "用JavaScript写"):
+        "Python으로 리스트에서 중복을 제거하는 함수를 작성해 주세요.",
+        "用JavaScript写一个函数，把字符串反转。",
     ],
 )
 def test_a_coding_task_in_another_language_goes_to_the_coding_model(task: str) -> None:
