@@ -23,6 +23,7 @@ from langchain_core.runnables import RunnableConfig
 from lg_router.catalog import ModelSpec
 from lg_router.classifiers.base import Classifier
 from lg_router.classifiers.features import vector
+from lg_router.classifiers.lexicon import NUMBER_WORDS, Text
 from lg_router.classifiers.rules import hard_category, rules_task, with_language
 from lg_router.classifiers.signals import LONG_CONTEXT_TOKENS, detect
 from lg_router.decision import RoutingDecision
@@ -41,6 +42,10 @@ UNSEEN_SURE = 0.7
 # rules' simple task at least this much: the numbers and text that follow are material to
 # read, so the rules' "simple" stands over the model's guess.
 RULES_SIMPLE_SURE = 3.5
+# Reasoning in another language with no number, no formula and no rule cue ("What is
+# superposition in quantum physics?" in Japanese) is an open question unless this sure.
+FOREIGN_REASONING_SURE = 0.6
+HEAD_CHARS = 2000  # where that number would be
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "learned-v1.json"
 
 
@@ -59,6 +64,27 @@ def _extraction_ask(sig: Any) -> bool:
     """The rules saw an extraction or labelling ask up front and nothing that outweighs it."""
     simple = sig.scores.get("simple", 0.0)
     return simple >= RULES_SIMPLE_SURE and rules_task(sig)[0] == "simple"
+
+
+def _guarded(task: str, probs: dict[str, float], sig: Any, text: str) -> tuple[str, str]:
+    """The model's task after the guards, and the rules' evidence when they decided."""
+    if task != "simple" and _extraction_ask(sig):
+        return "simple", "; rules: " + "; ".join(sig.evidence["simple"])
+    if task == "simple" and probs["simple"] < SIMPLE_SURE:
+        return "general", ""
+    silent = not sig.scores.get(task)  # no rule cue for the model's task
+    if task == "reasoning" and sig.language and silent and probs[task] < FOREIGN_REASONING_SURE:
+        return ("reasoning" if _counts(text[:HEAD_CHARS]) else "general"), ""
+    if task in ("coding", "reasoning") and not sig.language and silent and probs[task] < UNSEEN_SURE:
+        # The rules' cues are English: their silence means little elsewhere.
+        ruled = rules_task(sig)[0]  # what the rules see instead ("general" when nothing)
+        return (ruled if ruled in TASKS else "general"), ""
+    return task, ""
+
+
+def _counts(text: str) -> bool:
+    """Digits or spelled-out small numbers: the material of a word problem."""
+    return any(ch.isdigit() for ch in text) or bool(Text(text).vocabulary & NUMBER_WORDS)
 
 
 def _describe(name: str) -> str:
@@ -107,19 +133,7 @@ class LearnedClassifier(Classifier):
             return (*hard, sig)
         probs, pushes = self.task_scores(view.text, sig)
         task = max(probs, key=lambda t: probs[t])
-        deferred = ""
-        if task != "simple" and _extraction_ask(sig):
-            task, deferred = "simple", "; rules: " + "; ".join(sig.evidence["simple"])
-        elif task == "simple" and probs["simple"] < SIMPLE_SURE:
-            task = "general"
-        elif (
-            task in ("coding", "reasoning")
-            and not sig.language  # the rules' cues are English: silence means little elsewhere
-            and not sig.scores.get(task)
-            and probs[task] < UNSEEN_SURE
-        ):
-            ruled = rules_task(sig)[0]  # what the rules see instead ("general" when nothing)
-            task = ruled if ruled in TASKS else "general"
+        task, deferred = _guarded(max(probs, key=lambda t: probs[t]), probs, sig, view.text)
         cues = ", ".join(f"{_describe(n)} {v:+.2f}" for v, n in pushes)
         confidence = round(min(0.99, probs[task]), 3)
         evidence = f"learned: {task} p={probs[task]:.2f}" + (f" ({cues})" if cues else "")

@@ -96,6 +96,12 @@ SIMPLE_PHRASES = (
     "in this note", "in this email", "in this message", "in this paragraph", "in this passage",
     "in this text", "in the text below", "in the passage below", "on a scale of",
 )  # fmt: skip
+# Small numbers spelled out in the Latin-script languages word problems come in.
+NUMBER_WORDS = _words(
+    "deux trois quatre cinq sept huit neuf zwei drei vier fünf sechs sieben acht neun zehn "
+    "dos tres cuatro cinco seis siete ocho nueve diez dois três quatro oito nove dez "
+    "quattro cinque sette otto dieci"
+)
 LANGUAGE_NAMES = _words(
     "japanese chinese mandarin cantonese korean russian ukrainian arabic hebrew hindi bengali tamil "
     "thai greek spanish french german portuguese italian dutch turkish indonesian vietnamese polish "

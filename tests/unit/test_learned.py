@@ -147,3 +147,20 @@ def test_a_word_problem_that_asks_how_many_first_stays_reasoning() -> None:
         "150 loaves on weekdays and twice as many on Saturdays; it is closed on Sundays."
     )
     assert route(task).category == "reasoning"
+
+
+@pytest.mark.parametrize(
+    "task",
+    ["ブラックホールとは何ですか？それはどのようにして生まれるのですか？",
+     "Qu'est-ce que l'impressionnisme ? Pourquoi a-t-il choqué les critiques de son époque ?"],
+)  # fmt: skip
+def test_an_open_question_in_another_language_goes_to_the_multilingual_model(task: str) -> None:
+    assert route(task).best == "qwen-3-32b"
+
+
+def test_a_word_problem_with_spelled_out_numbers_stays_on_the_complex_tier() -> None:
+    task = (
+        "Question : Léa a cinq crayons. Sa grand-mère lui en donne trois de plus, puis elle "
+        "en perd deux à l'école. Combien de crayons a-t-elle maintenant ?"
+    )
+    assert TIERS[route(task, catalog="tiers").best] == "complex"
