@@ -34,9 +34,12 @@ TASKS = ("coding", "reasoning", "general", "simple")
 # "simple" sends a task to the cheapest tier: only when the model is this sure; a doubt
 # between simple and general goes to the general model, which can take both.
 SIMPLE_SURE = 0.7
-# Coding and reasoning with no rule evidence at all ("Tell me a joke": 'tell' is common in
-# shell tasks) must be this sure, else the rules' own pick takes the task.
-UNSEEN_SURE = 0.7
+# Coding and reasoning with no rule evidence at all must be this sure, else the rules' own
+# pick takes the task; short requests more so ("Tell me a joke": 'tell' is common in shell
+# tasks), longer ones less (a task described in prose: "Find the SUID hole and fix it").
+UNSEEN_SURE = 0.5
+UNSEEN_SURE_SHORT = 0.7
+SHORT_WORDS = 12
 # An extraction or labelling ask up front ("Extract ...", "Given the following data,
 # identify ...") or a short question before a passage ("Who ...? <paragraph>") scores the
 # rules' simple task at least this much: the numbers and text that follow are material to
@@ -75,7 +78,8 @@ def _guarded(task: str, probs: dict[str, float], sig: Any, text: str) -> tuple[s
     silent = not sig.scores.get(task)  # no rule cue for the model's task
     if task == "reasoning" and sig.language and silent and probs[task] < FOREIGN_REASONING_SURE:
         return ("reasoning" if _counts(text[:HEAD_CHARS]) else "general"), ""
-    if task in ("coding", "reasoning") and not sig.language and silent and probs[task] < UNSEEN_SURE:
+    sure = UNSEEN_SURE_SHORT if sig.words <= SHORT_WORDS else UNSEEN_SURE
+    if task in ("coding", "reasoning") and not sig.language and silent and probs[task] < sure:
         # The rules' cues are English: their silence means little elsewhere.
         ruled = rules_task(sig)[0]  # what the rules see instead ("general" when nothing)
         return (ruled if ruled in TASKS else "general"), ""

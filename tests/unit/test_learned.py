@@ -164,3 +164,15 @@ def test_a_word_problem_with_spelled_out_numbers_stays_on_the_complex_tier() -> 
         "en perd deux à l'école. Combien de crayons a-t-elle maintenant ?"
     )
     assert TIERS[route(task, catalog="tiers").best] == "complex"
+
+
+def test_a_shell_task_described_in_prose_goes_to_the_coding_model() -> None:
+    task = (
+        "I had a folder of photos somewhere in my home directory, named after a trip to Rome. "
+        "Find it and tell me how many files in it are larger than 5 MB."
+    )
+    assert route(task).category == "coding"  # no rule cue for code; the model is sure enough
+
+
+def test_a_short_chat_request_with_no_cue_is_not_taken_for_code() -> None:
+    assert route("Tell me a joke").category == "general"  # 'tell' is common in shell tasks
