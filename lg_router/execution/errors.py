@@ -17,7 +17,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from langchain_core.exceptions import (
     ContextOverflowError,
@@ -37,7 +37,8 @@ from lg_router.errors import LgRouterError, MissingAPIKeyError
 from lg_router.execution.deadline import DeadlineExceeded
 from lg_router.redaction import redact
 
-FailureKind = Literal[
+# Kinds that fall back to any next ranked model.
+FallbackKind = Literal[
     "timeout",
     "rate_limited",
     "overloaded",
@@ -46,26 +47,10 @@ FailureKind = Literal[
     "malformed",
     "model_not_found",
     "too_large",
-    "context_overflow",
     "bad_output",
-    "auth",
-    "missing_key",
-    "bad_request",
 ]
-# Kinds that fall back to any next ranked model.
-FALLBACK_KINDS = frozenset(
-    {
-        "timeout",
-        "rate_limited",
-        "overloaded",
-        "server",
-        "connection",
-        "malformed",
-        "model_not_found",
-        "too_large",
-        "bad_output",
-    }
-)
+FailureKind = Literal[FallbackKind, "context_overflow", "auth", "missing_key", "bad_request"]
+FALLBACK_KINDS: frozenset[str] = frozenset(get_args(FallbackKind))
 # Kinds that fall back only to a model served from another endpoint or with another key.
 KEY_KINDS = frozenset({"auth", "missing_key"})
 # Kinds whose Retry-After may be honoured by retrying the same model.
