@@ -11,7 +11,17 @@ import sys
 import time
 from collections.abc import Callable
 
-from benchmarks import concurrency, decision, fallback, health, overhead, startup, streaming
+from benchmarks import (
+    concurrency,
+    decision,
+    decompose,
+    fallback,
+    health,
+    overhead,
+    peers,
+    startup,
+    streaming,
+)
 from benchmarks.stats import Row, format_table, info_row
 
 SUITES: dict[str, tuple[str, Callable[[bool], list[Row]]]] = {
@@ -22,6 +32,8 @@ SUITES: dict[str, tuple[str, Callable[[bool], list[Row]]]] = {
     "startup": (startup.BENCH, startup.run),
     "streaming": (streaming.BENCH, streaming.run),
     "health": (health.BENCH, health.run),
+    "peers": (peers.BENCH, peers.run),
+    "decompose": (decompose.BENCH, decompose.run),
 }
 
 
