@@ -158,6 +158,21 @@ def _is_transport(exc: BaseException) -> bool:
     return module in _TRANSPORT_MODULES or isinstance(exc, OSError | EOFError)
 
 
+def dropped_connection(exc: BaseException) -> BaseException | None:
+    """The aiohttp error under a "timeout" that really was a dropped or refused connection.
+
+    The openai SDK's aiohttp transport re-raises every ``aiohttp.ClientConnectionError``
+    (refused, reset, server disconnect) as ``httpx.ConnectTimeout`` (openai 3.57); the
+    aiohttp error it chains says what happened, as httpx's own error would have.
+    """
+    cause, depth = exc.__cause__ or exc.__context__, 0
+    while cause is not None and depth < 8:
+        if type(cause).__module__.split(".", 1)[0] == "aiohttp":
+            return None if isinstance(cause, TimeoutError) else cause
+        cause, depth = cause.__cause__ or cause.__context__, depth + 1
+    return None
+
+
 def _by_status(status: int, exc: BaseException) -> FailureKind:
     if status in (401, 403):
         return "auth"
@@ -198,7 +213,7 @@ def classify(exc: BaseException) -> Failure | None:
     """
     message = _first_line(exc)
     if isinstance(exc, DeadlineExceeded | asyncio.TimeoutError | TimeoutError | ModelTimeoutError):
-        return Failure("timeout", message)
+        return Failure("connection" if dropped_connection(exc) else "timeout", message)
     if isinstance(exc, MissingAPIKeyError):
         return Failure("missing_key", message)
     if isinstance(exc, LgRouterError):
@@ -217,7 +232,7 @@ def classify(exc: BaseException) -> Failure | None:
     if isinstance(exc, ModelError):
         return Failure(_by_model_error(exc), message, None, retry_after(exc))
     if "Timeout" in type(exc).__name__ and _is_transport(exc):
-        return Failure("timeout", message)
+        return Failure("connection" if dropped_connection(exc) else "timeout", message)
     if isinstance(exc, json.JSONDecodeError) or (_is_transport(exc) and "Validation" in type(exc).__name__):
         return Failure("malformed", message)
     if _is_transport(exc):
@@ -239,9 +254,10 @@ def describe_error(exc: BaseException) -> dict[str, Any]:
     failure = classify(exc)
     if failure is None:
         raise exc
+    named = dropped_connection(exc) if failure.kind == "connection" else None
     return {
         "outcome": failure.outcome,
-        "error_type": type(exc).__name__,
+        "error_type": type(named or exc).__name__,
         "error": failure.message,
         "retryable": failure.falls_back,
         "context_overflow": failure.kind == "context_overflow",
