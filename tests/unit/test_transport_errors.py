@@ -40,3 +40,17 @@ def test_an_httpx_timeout_without_aiohttp_below_it_stays_a_timeout() -> None:
     request = httpx2.Request("POST", "http://127.0.0.1:1/v1/chat/completions")
     failure = classify(openai.APITimeoutError(request=request))
     assert failure is not None and failure.kind == "timeout"
+
+
+def test_scrubbing_an_aiohttp_connect_error_keeps_it_intact() -> None:
+    from aiohttp.client_reqrep import ConnectionKey
+
+    from lg_router import redaction
+
+    key = ConnectionKey("127.0.0.1", 1, False, True, None, None, None)
+    cause = aiohttp.ClientConnectorError(key, OSError(111, "Connect call failed sk-test-secret-123"))
+    redaction.register("sk-test-secret-123")
+    scrubbed = redaction.scrub(_mapped(cause))
+    inner = scrubbed.__cause__.__cause__  # type: ignore[union-attr]
+    assert isinstance(inner, aiohttp.ClientConnectorError)
+    assert isinstance(inner.args[0], ConnectionKey) and inner.args[0].host == "127.0.0.1"
