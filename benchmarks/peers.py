@@ -81,7 +81,7 @@ def _transport_kwargs(transport: str) -> dict[str, Any]:
     return {"http_async_client": DefaultAioHttpClient()}
 
 
-def sync_calls(url: str) -> dict[str, Callable[[], Any]]:
+def sync_calls(url: str, *, litellm: bool = True) -> dict[str, Callable[[], Any]]:
     """One sync call per variant, all sending SHORT_TASK to the server at ``url``."""
     import openai
     from langchain_core.messages import HumanMessage
@@ -103,7 +103,7 @@ def sync_calls(url: str) -> dict[str, Callable[[], Any]]:
         GRAPH: lambda: graph.invoke({"messages": messages}),
         ROUTER: lambda: router.invoke(messages),
     }
-    if litellm_available():
+    if litellm and litellm_available():
         lite = _litellm_router(url, first, second)
         calls[LITELLM] = lambda: lite.completion(model="first", messages=raw)
     return calls
@@ -145,13 +145,20 @@ async def _bursts(call: Callable[[], Awaitable[Any]], n: int, rounds: int) -> di
 
     await burst(min(n, 50))  # warm up: connections, lazy builds
     times, errors, first = [], 0, ""
+    cpu = _cpu_seconds()
     for _ in range(rounds):
         elapsed, failed = await burst(n)
         times.append(elapsed)
         errors += len(failed)
         if failed and not first:
             first = f"{type(failed[0]).__name__}: {str(failed[0])[:80]}"
-    return {"times": times, "errors": errors, "first_error": first}
+    cpu_ms = (_cpu_seconds() - cpu) * 1000 / (n * rounds)
+    return {"times": times, "errors": errors, "first_error": first, "cpu_ms_per_request": cpu_ms}
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _peak_rss_mib() -> float:
@@ -170,7 +177,6 @@ def burst_main(variant: str, url: str, transport: str, n: int, rounds: int) -> d
     """The child process's work: bursts of ``n`` concurrent calls, and the peak RSS."""
     out = asyncio.run(_bursts(async_call(variant, url, transport), n, rounds))
     out["peak_rss_mib"] = _peak_rss_mib()
-    out["cpu_s"] = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     return out
 
 
@@ -186,7 +192,7 @@ def _child(variant: str, url: str, transport: str, n: int, rounds: int) -> dict[
 
 def _sequential(server: BenchServer, quick: bool) -> list[Row]:
     rows: list[Row] = []
-    calls = sync_calls(server.base_url)
+    calls = sync_calls(server.base_url, litellm=not quick)  # importing litellm takes ~5 s
     for latency, rounds, base in ((0.0, 40 if quick else 300, SDK), (0.02, 20 if quick else 150, CHAT)):
         server.configure(latency=latency)
         samples = interleave(calls, rounds, warmup=5)
@@ -203,12 +209,15 @@ def _sequential(server: BenchServer, quick: bool) -> list[Row]:
 
 
 def _concurrent(server: BenchServer, quick: bool) -> list[Row]:
-    n, rounds = (200, 2) if quick else (1000, 3)
+    n, rounds = (100, 1) if quick else (1000, 3)
     server.configure(latency=0.02)
-    plan = [(v, "default") for v in (CHAT, FALLBACKS, GRAPH, ROUTER)]
-    if litellm_available():
-        plan.insert(2, (LITELLM, "default"))
-    plan += [(v, "aiohttp") for v in AIOHTTP_VARIANTS]
+    if quick:  # CI smoke: two fresh processes only
+        plan = [(CHAT, "default"), (GRAPH, "default")]
+    else:
+        plan = [(v, "default") for v in (CHAT, FALLBACKS, GRAPH, ROUTER)]
+        if litellm_available():
+            plan.insert(2, (LITELLM, "default"))
+        plan += [(v, "aiohttp") for v in AIOHTTP_VARIANTS]
     rows: list[Row] = []
     bases: dict[str, float] = {}
     for variant, transport in plan:
@@ -220,7 +229,10 @@ def _concurrent(server: BenchServer, quick: bool) -> list[Row]:
             continue
         if variant == CHAT:
             bases[transport] = median(got["times"])
-        note = f"peak RSS {got['peak_rss_mib']:.0f} MiB; CPU {got['cpu_s']:.1f} s; errors {got['errors']}"
+        note = (
+            f"peak RSS {got['peak_rss_mib']:.0f} MiB; CPU {got['cpu_ms_per_request']:.2f} ms/request; "
+            f"errors {got['errors']}"
+        )
         if got["first_error"]:
             note += f"; first error {got['first_error']}"
         rows.append(Row(BENCH, case, variant, got["times"], baseline=bases.get(transport), note=note))
@@ -230,8 +242,9 @@ def _concurrent(server: BenchServer, quick: bool) -> list[Row]:
 def run(quick: bool) -> list[Row]:
     """The sequential rows, then the concurrent ones (fresh process per variant)."""
     rows: list[Row] = []
-    if not litellm_available():
-        rows.append(info_row(BENCH, "all", LITELLM, "skipped: litellm not installed"))
+    if not litellm_available() or quick:
+        why = "skipped in --quick" if quick else "skipped: litellm not installed"
+        rows.append(info_row(BENCH, "all", LITELLM, why))
     with BenchServer(0.0) as server:
         rows.extend(_sequential(server, quick))
         rows.extend(_concurrent(server, quick))
