@@ -11,6 +11,9 @@ The parts, each timed alone and interleaved with the others (median per call):
 * the lg-router graph with every model a fake chat model (defaults: health on, retry
   budget, continuation), and ``RunnableRouter`` over the same.
 
+* CPU per request at 1,000 concurrent runs in one event loop (no network), with
+  CPython's cyclic GC on and off: what concurrency itself costs LangGraph runs.
+
 The goals (issue 16): graph <= floor + decision + model + 0.5 ms ("ideal" row), and
 RunnableRouter <= graph + 0.3 ms.
 """
@@ -18,7 +21,9 @@ RunnableRouter <= graph + 0.3 ms.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import gc
+import resource
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -159,6 +164,36 @@ def _goal_rows(case: str, samples: dict[str, list[float]], decision: float, rows
             row.note = f"{(median(samples[SHAPE]) - median(samples[FLOOR])) * 1000:+.2f} ms vs floor"
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _cpu_per_request(call: Callable[[], Awaitable[Any]], n: int, rounds: int) -> float:
+    await asyncio.gather(*(call() for _ in range(min(n, 50))))
+    started = _cpu()
+    for _ in range(rounds):
+        await asyncio.gather(*(call() for _ in range(n)))
+    return (_cpu() - started) / (n * rounds)
+
+
+def _concurrent_rows(asyn: dict[str, Callable[[], Any]], quick: bool) -> list[Row]:
+    n, rounds = (100, 1) if quick else (1000, 3)
+    case = f"async, {n:,} concurrent in process: CPU per request"
+    names = (FLOOR, SHAPE, GRAPH, ROUTER)
+    on = {name: asyncio.run(_cpu_per_request(asyn[name], n, rounds)) for name in names}
+    gc.disable()
+    try:
+        off = {name: asyncio.run(_cpu_per_request(asyn[name], n, rounds)) for name in names}
+    finally:
+        gc.enable()
+    base = on[FLOOR]
+    return [
+        Row(BENCH, case, name, fixed=on[name], baseline=base, note=f"GC off: {off[name] * 1000:.2f} ms")
+        for name in names
+    ]
+
+
 def run(quick: bool) -> list[Row]:
     """Sync and async rows; ratios against the LangGraph floor."""
     rounds = 100 if quick else 1000
@@ -173,4 +208,5 @@ def run(quick: bool) -> list[Row]:
     case = "async, in process"
     rows.extend(rows_for(BENCH, case, asamples, FLOOR))
     _goal_rows(case, asamples, decision, rows)
+    rows.extend(_concurrent_rows(asyn, quick))
     return rows
