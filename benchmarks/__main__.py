@@ -16,7 +16,9 @@ from benchmarks import (
     decision,
     decompose,
     fallback,
+    gateway,
     health,
+    memory,
     overhead,
     peers,
     startup,
@@ -32,6 +34,8 @@ SUITES: dict[str, tuple[str, Callable[[bool], list[Row]]]] = {
     "startup": (startup.BENCH, startup.run),
     "streaming": (streaming.BENCH, streaming.run),
     "health": (health.BENCH, health.run),
+    "memory": (memory.BENCH, memory.run),
+    "gateway": (gateway.BENCH, gateway.run),
     "peers": (peers.BENCH, peers.run),
     "decompose": (decompose.BENCH, decompose.run),
 }

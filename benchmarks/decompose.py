@@ -1,4 +1,4 @@
-"""Benchmark 9: where a request's time goes, in process, no network (sync and async).
+"""Benchmark 11: where a request's time goes, in process, no network (sync and async).
 
 The parts, each timed alone and interleaved with the others (median per call):
 
@@ -33,7 +33,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from benchmarks.decision import SHORT_TASK
 from benchmarks.stats import Row, ainterleave, interleave, median, rows_for
 
-BENCH = "9 decomposition"
+BENCH = "11 decomposition"
 FLOOR = "LangGraph floor: 1-node MessagesState"
 DECISION = "decision (route, rules)"
 HOP = "sync deadline thread hop"

@@ -27,7 +27,7 @@ from benchmarks.decision import SHORT_TASK
 from benchmarks.server import BenchServer
 from benchmarks.stats import Row, info_row, interleave, median, rows_for
 
-BENCH = "6 health"
+BENCH = "7 health"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -1,4 +1,4 @@
-"""Benchmark 8: lg-router against its peers (issue 16's table), and where the time goes.
+"""Benchmark 10: lg-router against its peers (issue 16's table), and where the time goes.
 
 * sequential, 0 ms server: ms added over the bare openai SDK; 20 ms server: ratio to
   ``ChatOpenAI`` (one process, variants interleaved);
@@ -31,7 +31,7 @@ from benchmarks.decision import SHORT_TASK
 from benchmarks.server import BenchServer
 from benchmarks.stats import Row, info_row, interleave, median, rows_for
 
-BENCH = "8 peers"
+BENCH = "10 peers"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SDK = "openai SDK (bare)"
 CHAT = "ChatOpenAI"

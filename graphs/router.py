@@ -8,6 +8,8 @@ Built once at import, from the environment:
 * ``LG_ROUTER_API_KEY_ENV``: the env var holding that endpoint's key; without it no key
   is sent there (the catalog's provider key only goes to the provider's endpoint).
 * ``LG_ROUTER_CLASSIFIER``: ``rules`` (default, offline), ``llm`` or ``hybrid``.
+* ``LG_ROUTER_REDIS_URL``: share routing decisions between replicas through this Redis
+  (default: each process caches its own decisions in memory).
 
 Run-scoped options (preference, candidate pool, timeout) are the graph's context,
 editable in Studio's run settings.
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import os
 
-from lg_router.cli.env import load_catalog, missing_key
+from lg_router.cli.env import decision_cache, load_catalog, missing_key
 from lg_router.graph import create_router
 from lg_router.models import ModelProvider
 
@@ -33,4 +35,5 @@ graph = create_router(
     catalog,
     classifier=os.environ.get("LG_ROUTER_CLASSIFIER", "rules"),
     chat_models=chat_models,
+    decision_cache=decision_cache(),
 ).compile(name="lg-router")

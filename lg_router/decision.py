@@ -36,6 +36,10 @@ class RoutingDecision(BaseModel):
         confidence: how sure the classifier was, in [0, 1].
         input_tokens: approximate token count of the whole conversation.
         note: why the decision deviates from the classifier's plan (e.g. LLM failed).
+        cache: ``"exact"`` or ``"semantic"`` when the ranking came from the decision
+            cache (no classifier ran), ``None`` when it was classified now.
+        thread: how the thread's model shaped the ranking ("kept from turn 3",
+            "escalated: the turn now needs vision"), ``None`` without a thread model.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -49,6 +53,8 @@ class RoutingDecision(BaseModel):
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
     input_tokens: int = 0
     note: str | None = None
+    cache: Literal["exact", "semantic"] | None = None
+    thread: str | None = None
 
     @field_validator("ranked")
     @classmethod
@@ -101,6 +107,13 @@ class Attempt(BaseModel):
     context_overflow: bool = False
     usage: dict[str, int] | None = None
     cost: float | None = None
+    # Cost and tokens, separately (lg_router.memory.budget.attempt_cost); None = unknown.
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    input_cost: float | None = None
+    output_cost: float | None = None
+    request_cost: float | None = None
+    currency: str | None = None
     # The failure class (lg_router.execution.errors.FailureKind) and the provider's Retry-After.
     failure: str | None = None
     retry_after: float | None = None

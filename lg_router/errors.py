@@ -121,3 +121,29 @@ class RetryBudgetExceededError(RoutingError):
     Under overload, fallbacks would multiply the load sent upstream; the budget allows
     extra attempts up to a fraction of the recent first attempts (``retry_budget``).
     """
+
+
+# -- memory: budgets (lg_router.memory.budget) -------------------------------------------
+
+
+class BudgetExceededError(LgRouterError, RuntimeError):
+    """No candidate model fits what is left of the run's or thread's budget.
+
+    Raised by the classify step, before any model is called.
+
+    Attributes:
+        budget: the budget in force, in words (``"0.01 USD per thread"``).
+        spent: what the thread has spent so far, in words.
+        excluded: model id -> why it cannot be afforded (or was removed otherwise).
+    """
+
+    def __init__(self, budget: str, spent: str, excluded: dict[str, str]) -> None:
+        self.budget = budget
+        self.spent = spent
+        self.excluded = dict(excluded)
+        reasons = "; ".join(f"{m}: {why}" for m, why in self.excluded.items())
+        msg = (
+            f"the budget ({budget}; spent {spent}) cannot afford any candidate model. {reasons}. "
+            "Raise the budget, lower max_tokens, or start a new thread."
+        )
+        super().__init__(msg)

@@ -12,6 +12,7 @@ from langchain_core.runnables import RunnableConfig
 # that opens no callback run of its own; RunnableLambda(func, afunc) costs ~1.9x the
 # graph's Python calls. Pinned by tests/unit/test_private_pins.py.
 from langgraph._internal._runnable import RunnableCallable
+from langgraph.cache.base import BaseCache
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
@@ -30,6 +31,8 @@ from lg_router.execution.fallback import (
 )
 from lg_router.execution.retry import RetryBudget, resolve_budget
 from lg_router.health import Health, resolve_health
+from lg_router.memory import Budget, DecisionCache, RouterMemory, SemanticCache, Sticky
+from lg_router.memory.cache import as_decision_cache
 from lg_router.models import ModelProvider
 from lg_router.routing import Decider, resolve_classifier
 from lg_router.state import RouterContext, RouterInput, RouterOutput, RouterState, RunOptions, check_seconds
@@ -56,13 +59,15 @@ class Classify:
     def invoke(
         self, state: RouterState, config: RunnableConfig, runtime: Runtime[Any] | None = None
     ) -> dict[str, Any]:
-        decision = self.decider.decide(state["messages"], self._options(config, runtime), config)
+        options = self._options(config, runtime)
+        decision = self.decider.decide(state["messages"], options, config, spent=state.get("spend"))
         return self._started(decision)
 
     async def ainvoke(
         self, state: RouterState, config: RunnableConfig, runtime: Runtime[Any] | None = None
     ) -> dict[str, Any]:
-        decision = await self.decider.adecide(state["messages"], self._options(config, runtime), config)
+        options = self._options(config, runtime)
+        decision = await self.decider.adecide(state["messages"], options, config, spent=state.get("spend"))
         return self._started(decision)
 
 
@@ -91,6 +96,10 @@ def create_router(
     total_timeout: float | None = None,
     hedge_after: float | None = None,
     on_stream_failure: str = "continue",
+    decision_cache: DecisionCache | BaseCache[Any] | bool | None = True,
+    semantic_cache: SemanticCache | None = None,
+    sticky: Sticky = "escalate",
+    budget: Budget | float | Mapping[str, Any] | None = None,
 ) -> StateGraph[RouterState, RouterContext, RouterInput, RouterOutput]:
     """Build the router graph (uncompiled, so the caller picks checkpointer and store).
 
@@ -124,10 +133,18 @@ def create_router(
             first token after this many seconds; the first to produce a token wins.
         on_stream_failure: ``"continue"`` (the next model finishes an answer whose stream
             failed) or ``"raise"`` (:class:`StreamInterruptedError`).
+        decision_cache: the exact decision cache: ``True`` (default) a bounded in-memory
+            one, a LangGraph cache backend (``RedisCache(redis.Redis(...))`` to share it
+            between replicas) or a :class:`DecisionCache`; ``False``/``None`` disables it.
+            It is the classify node's own, so no ``compile(cache=...)`` is needed.
+        semantic_cache: opt-in :class:`SemanticCache` (an embedding and a threshold).
+        sticky: default thread stickiness: ``"escalate"``, ``"pin"`` or ``"off"``.
+        budget: default spending cap (not ``retry_budget``): a :class:`Budget`, a number
+            (money per thread, in the catalog's currency) or a mapping of ``Budget`` fields.
 
     Returns:
         A ``StateGraph`` with input ``{"messages"}`` and output
-        ``{"messages", "decision", "attempts"}``.
+        ``{"messages", "decision", "attempts", "spend"}``.
     """
     cat = resolve_catalog(catalog)  # a name or None follows LG_ROUTER_* (README: Providers)
     check_seconds("timeout", timeout)
@@ -139,21 +156,27 @@ def create_router(
         "total_timeout": total_timeout,
         "hedge_after": hedge_after,
         "on_stream_failure": on_stream_failure,
+        "sticky": sticky,
+        "budget": budget,
     }
     stream_times = {"first_token_timeout": first_token_timeout, "idle_timeout": idle_timeout}
     RunOptions.build(**defaults, **stream_times)  # validate at build time
-    budget = resolve_budget(retry_budget)
+    retry = resolve_budget(retry_budget)
     if models:
         cat.subset(list(models))  # unknown ids fail here, naming them
     provider = ModelProvider(cat, overrides=chat_models, client_kwargs=client_kwargs)
     provider.prepare()  # heavy imports now, never inside an attempt's deadline
     store = resolve_health(health)
-    decider = Decider(cat, resolve_classifier(classifier, catalog=cat, provider=provider, llm=llm), store)
+    chosen = resolve_classifier(classifier, catalog=cat, provider=provider, llm=llm)
+    memory = RouterMemory(
+        cat, type(chosen).__name__, cache=as_decision_cache(decision_cache), semantic=semantic_cache
+    )
+    decider = Decider(cat, chosen, store, memory)
 
     builder = StateGraph(
         RouterState, context_schema=RouterContext, input_schema=RouterInput, output_schema=RouterOutput
     )
-    classify = Classify(decider, defaults, budget)
+    classify = Classify(decider, defaults, retry)
     builder.add_node(
         CLASSIFY, RunnableCallable(classify.invoke, classify.ainvoke, name=CLASSIFY, trace=False)
     )
@@ -170,12 +193,13 @@ def create_router(
             defaults=defaults,
             timeout=timeout,
             health=store,
+            budget=retry,
             **stream_times,
         )
         name = node_name(model_id)
         builder.add_node(name, RunnableCallable(call.invoke, call.ainvoke, name=name, trace=False))
         builder.add_conditional_edges(name, _edge(after_call), {"answer": END, "timeout or error": FALLBACK})
-    fallback = Fallback(cat, defaults, timeout=timeout, budget=budget)
+    fallback = Fallback(cat, defaults, timeout=timeout, budget=retry)
     builder.add_node(
         FALLBACK,
         RunnableCallable(fallback.invoke, fallback.ainvoke, name=FALLBACK, trace=False),

@@ -1,11 +1,17 @@
 """Keeping API keys out of what the router writes: error messages, attempts, logs, traces.
 
 Every key value the router reads (from a catalog's env var, or given as ``api_key``) is
-registered here when a model is built. :func:`redact` replaces each registered value
-with ``[redacted]`` in a text; the router applies it where text leaves it: the error
-message of an :class:`~lg_router.decision.Attempt`, :class:`~lg_router.errors.RoutingError`
-messages, the CLI's stderr and lg-router's log records. A provider that quotes the
-rejected ``Authorization`` header in its 401 body then shows ``Bearer [redacted]``.
+registered here when the router builds a chat model (see :func:`redacting`); keys of
+chat models you pass in yourself can be added with :func:`register`. :func:`redact`
+replaces each registered value with ``[redacted]`` in a text; the router applies it
+where text leaves it: the error message of an :class:`~lg_router.decision.Attempt`,
+:class:`~lg_router.errors.RoutingError` messages, the failed call's exception as
+callbacks and traces see it, the CLI's stderr and lg-router's log records. A provider
+that quotes the rejected ``Authorization`` header in its 401 body then shows
+``Bearer [redacted]``.
+
+The registry is process-wide on purpose: a key read once must stay hidden from every
+error the process prints afterwards, whichever router or thread produced it.
 """
 
 from __future__ import annotations
@@ -39,8 +45,9 @@ def register(*values: str | SecretStr | None) -> None:
     fresh = set()
     for value in values:
         text = value.get_secret_value() if isinstance(value, SecretStr) else value
-        if isinstance(text, str) and len(text) >= MIN_SECRET_LENGTH and text not in (*_values, PLACEHOLDER):
+        if isinstance(text, str) and len(text) >= MIN_SECRET_LENGTH and text != PLACEHOLDER:
             fresh.add(text)
+    fresh -= _values
     if not fresh:
         return
     with _lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -15,6 +16,8 @@ from lg_router.decision import RoutingDecision
 from lg_router.errors import InvalidOptionError
 from lg_router.health.gate import Admission, HealthGate
 from lg_router.health.store import Health
+from lg_router.memory import RouterMemory, Spend
+from lg_router.memory.cache import configurable_key
 from lg_router.models import ModelProvider
 from lg_router.policy import Feasible, check_preference, enforce, feasible
 from lg_router.state import RunOptions
@@ -59,18 +62,35 @@ def resolve_classifier(
 
 
 class Decider:
-    """Everything needed to decide a route; shared by the graph, ``route()`` and the CLI."""
+    """Everything needed to decide a route; shared by the graph, ``route()`` and the CLI.
 
-    def __init__(self, catalog: ModelCatalog, classifier: Classifier, health: Health | None = None) -> None:
+    ``health`` skips models cooling down; ``memory`` (budget, decision caches, thread
+    stickiness) is optional: without it every call is classified afresh, with no budget.
+    """
+
+    def __init__(
+        self,
+        catalog: ModelCatalog,
+        classifier: Classifier,
+        health: Health | None = None,
+        memory: RouterMemory | None = None,
+    ) -> None:
         self.catalog = catalog
         self.classifier = classifier
         self.gate = HealthGate(health, catalog) if health is not None else None
+        self.memory = memory or RouterMemory(catalog, type(classifier).__name__)
 
-    def prepare(self, task: Any, options: RunOptions) -> tuple[TaskView, Feasible]:
-        """The task view and the feasible pool (raises typed errors for bad input)."""
+    def prepare(
+        self, task: Any, options: RunOptions, spent: Spend | None = None
+    ) -> tuple[TaskView, Feasible]:
+        """The task view and the feasible pool (raises typed errors for bad input).
+
+        The pool is what the hard constraints and the budget leave (``spent``: the
+        thread's spend so far, from graph state).
+        """
         task_view = view(task, tools=list(options.tools) or None, needs_json=options.needs_json)
         pool = feasible(self.catalog, task_view, pool=options.models, output_tokens=options.max_tokens)
-        return task_view, pool
+        return task_view, self.memory.afford(pool, task_view, options, spent)
 
     def _finish(
         self, decision: RoutingDecision, task_view: TaskView, pool: Feasible, options: RunOptions
@@ -97,41 +117,78 @@ class Decider:
         ids = [m.id for m in pool.models]
         return self.catalog.fallback_default if self.catalog.fallback_default in ids else ids[0]
 
-    def decide(self, task: Any, options: RunOptions, config: RunnableConfig | None = None) -> RoutingDecision:
-        """Route ``task`` (sync)."""
-        task_view, pool = self.prepare(task, options)
+    def decide(
+        self,
+        task: Any,
+        options: RunOptions,
+        config: RunnableConfig | None = None,
+        *,
+        spent: Spend | None = None,
+    ) -> RoutingDecision:
+        """Route ``task`` (sync): budget, health, cached decision or classifier, policy, stickiness."""
+        task_view, pool = self.prepare(task, options, spent)
         pool, admission = self._admit(pool, options)
+        extra = [latency_key(admission), configurable_key(config)]
+        recall = self.memory.recall(task_view, pool, options, extra=extra)
         with self._ranking(admission):
-            decision = self.classifier.classify(
-                task_view,
-                pool.models,
-                preference=options.preference,
-                default_id=self._default_id(pool),
-                config=config,
-            )
-            decision = self._healthy(self._finish(decision, task_view, pool, options), admission)
+            decision = recall.decision
+            if decision is None:
+                decision = self.classifier.classify(
+                    task_view,
+                    pool.models,
+                    preference=options.preference,
+                    default_id=self._default_id(pool),
+                    config=config,
+                )
+                self.memory.remember(recall, decision)
+            decision = self._finish(decision, task_view, pool, options)
+        decision = self._healthy(self.memory.settle(decision, task_view, pool, options), admission)
         if self.gate is not None and admission is not None:
             self.gate.report(decision, admission, config)
         return decision
 
     async def adecide(
-        self, task: Any, options: RunOptions, config: RunnableConfig | None = None
+        self,
+        task: Any,
+        options: RunOptions,
+        config: RunnableConfig | None = None,
+        *,
+        spent: Spend | None = None,
     ) -> RoutingDecision:
         """Route ``task`` (async)."""
-        task_view, pool = self.prepare(task, options)
+        task_view, pool = self.prepare(task, options, spent)
         pool, admission = self._admit(pool, options)
+        extra = [latency_key(admission), configurable_key(config)]
+        recall = await self.memory.arecall(task_view, pool, options, extra=extra)
         with self._ranking(admission):
-            decision = await self.classifier.aclassify(
-                task_view,
-                pool.models,
-                preference=options.preference,
-                default_id=self._default_id(pool),
-                config=config,
-            )
-            decision = self._healthy(self._finish(decision, task_view, pool, options), admission)
+            decision = recall.decision
+            if decision is None:
+                decision = await self.classifier.aclassify(
+                    task_view,
+                    pool.models,
+                    preference=options.preference,
+                    default_id=self._default_id(pool),
+                    config=config,
+                )
+                await self.memory.aremember(recall, decision)
+            decision = self._finish(decision, task_view, pool, options)
+        decision = self._healthy(self.memory.settle(decision, task_view, pool, options), admission)
         if self.gate is not None and admission is not None:
             await self.gate.areport(decision, admission, config)
         return decision
+
+
+def latency_key(admission: Admission | None) -> list[Any] | None:
+    """The measured latencies a ranking used, in steps of sqrt(2): part of the cache key.
+
+    A cached ranking is served while each model's measured p50 stays in the same step.
+    """
+    if admission is None or not admission.measured:
+        return None
+    return [
+        [m, value.what, round(2 * math.log2(max(value.p50, 1e-3)))]
+        for m, value in sorted(admission.measured.items())
+    ]
 
 
 def _decider(catalog: ModelCatalog | str | None, classifier: str | Classifier | None) -> Decider:

@@ -14,7 +14,9 @@ from langgraph.graph.message import add_messages
 from typing_extensions import Self, TypedDict
 
 from lg_router.decision import Attempt, RoutingDecision
-from lg_router.errors import InvalidOptionError
+from lg_router.errors import InvalidOptionError, InvalidTaskError
+from lg_router.memory.budget import Budget, Spend, add_spend
+from lg_router.memory.sticky import check_sticky
 from lg_router.policy import check_preference
 
 
@@ -108,29 +110,52 @@ class AttemptsChannel(BinaryOperatorAggregate[Any]):
         return super().from_checkpoint(checkpoint)
 
 
+def add_task_messages(left: Any, right: Any) -> Any:
+    """LangGraph's ``add_messages``, with a typed error for a message it cannot convert.
+
+    The graph's input goes through this reducer before any node runs, so a malformed
+    message (a tool message without ``tool_call_id``, an unknown role) is reported here as
+    :class:`InvalidTaskError` naming the problem, instead of LangGraph's bare ``KeyError``.
+    """
+    try:
+        return add_messages(left, right)
+    except KeyError as exc:
+        field = exc.args[0] if exc.args else "a field"
+        hint = " (a tool message needs the id of the tool call it answers)" if field == "tool_call_id" else ""
+        msg = f"a message of the conversation is missing {field!r}{hint}"
+        raise InvalidTaskError(msg) from None
+    except (ValueError, TypeError, NotImplementedError) as exc:
+        msg = f"a message of the conversation cannot be read: {exc}"
+        raise InvalidTaskError(msg) from None
+
+
 class RouterInput(TypedDict):
     """What the router reads: the conversation (a ``MessagesState`` parent provides it)."""
 
-    messages: Annotated[list[AnyMessage], add_messages]
+    messages: Annotated[list[AnyMessage], add_task_messages]
 
 
 class RouterOutput(TypedDict):
     """What the router returns: the conversation with the answer, decision, attempts."""
 
-    messages: Annotated[list[AnyMessage], add_messages]
+    messages: Annotated[list[AnyMessage], add_task_messages]
     decision: RoutingDecision | None
     attempts: list[Attempt]
+    spend: Spend
 
 
 class RouterState(TypedDict):
     """The router's whole state.
 
-    ``attempts`` appends: each execution node adds the attempt it made.
+    ``attempts`` appends: each execution node adds the attempt it made. ``spend`` is
+    the running spend of the thread (tokens and cost per currency; see
+    :mod:`lg_router.memory.budget`), kept across runs by a checkpointer.
     """
 
-    messages: Annotated[list[AnyMessage], add_messages]
+    messages: Annotated[list[AnyMessage], add_task_messages]
     decision: Annotated[RoutingDecision | None, DecisionChannel]
     attempts: Annotated[list[Attempt], AttemptsChannel]
+    spend: Annotated[Spend, add_spend]
     partial: str | None  # answer text already streamed by failed attempts (continuations)
 
 
@@ -147,6 +172,12 @@ class RouterContext:
     )
     max_tokens: int | None = field(
         default=None, metadata={"description": "Output budget used in the context-window check"}
+    )
+    sticky: str | None = field(
+        default=None, metadata={"description": "Thread stickiness: escalate (default), pin or off"}
+    )
+    budget: float | None = field(
+        default=None, metadata={"description": "Money cap per thread, in the catalog's currency"}
     )
     first_token_timeout: float | None = field(
         default=None, metadata={"description": "Seconds a streamed call may take to its first token"}
@@ -181,6 +212,8 @@ OPTION_KEYS = (
     "tool_choice",
     "needs_json",
     "stop",
+    "budget",
+    "sticky",
     "retries",
     "max_retry_wait",
     "answer_parser",
@@ -212,6 +245,8 @@ class RunOptions:
     tool_choice: Any = None
     needs_json: bool = False
     stop: tuple[str, ...] = ()
+    budget: Budget | None = None
+    sticky: str = "escalate"
     retries: int = 1
     max_retry_wait: float = 2.0
     answer_parser: Any = None
@@ -276,6 +311,8 @@ class RunOptions:
             tool_choice=values.get("tool_choice"),
             needs_json=bool(values.get("needs_json", False)),
             stop=_stop_tuple(values.get("stop")),
+            budget=Budget.parse(values.get("budget")),
+            sticky=check_sticky(values.get("sticky") or "escalate"),
             retries=check_count("retries", values.get("retries", 1)),
             max_retry_wait=2.0 if wait is None else wait,
             answer_parser=parser,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,9 +20,7 @@ TEXT_PART_TYPES = frozenset({"text", "reasoning", "thinking"})
 # pass through unchanged (tool plumbing).
 PASS_THROUGH_PART_TYPES = frozenset({"tool_use", "tool_call", "function_call", "refusal"})
 # A str holds code points, so any surrogate in it is a lone one (valid pairs were joined
-# when the text was decoded); no provider can encode it as UTF-8.
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_DATA_IMAGE = re.compile(r"data:(?P<mime>[^;,]*)(?P<params>(;[^;,]*)*),(?P<data>.*)", re.DOTALL)
+# when the text was decoded): UTF-8 cannot encode it, so no provider can be sent it.
 
 
 @dataclass(frozen=True)
@@ -108,14 +104,18 @@ def _check_tool_messages(items: Sequence[Any]) -> None:
 
 
 def _check_text(text: str, where: str) -> None:
-    found = _SURROGATE.search(text)
-    if found is not None:
+    if text.isascii():  # the common case, at C speed
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        found = text[exc.start]
         msg = (
-            f"{where}, position {found.start()}: lone surrogate {found.group()!r} is not valid "
+            f"{where}, position {exc.start}: lone surrogate {found!r} is not valid "
             "Unicode and cannot be sent to any model; fix the text's encoding "
             "(e.g. decode it with errors='replace')"
         )
-        raise InvalidTaskError(msg)
+        raise InvalidTaskError(msg) from None
 
 
 def _image_problem(part: Mapping[str, Any]) -> str | None:
@@ -141,12 +141,13 @@ def _url_problem(url: Any) -> str | None:
     if not isinstance(url, str) or not url.strip():
         return f"its URL is missing or not a string (got {type(url).__name__})"
     if url.startswith("data:"):
-        match = _DATA_IMAGE.fullmatch(url)
-        if match is None or ";base64" not in match["params"]:
+        header, comma, data = url[len("data:") :].partition(",")
+        mime, *params = header.split(";")
+        if not comma or "base64" not in params:
             return "its data URL is not of the form data:image/<type>;base64,<data>"
-        if not match["mime"].startswith("image/"):
-            return f"its data URL holds {match['mime'] or 'no media type'!r}, not an image"
-        return _base64_problem(match["data"])
+        if not mime.startswith("image/"):
+            return f"its data URL holds {mime or 'no media type'!r}, not an image"
+        return _base64_problem(data)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return f"{url[:60]!r} is not an http(s) URL or a data:image URL"
@@ -156,8 +157,8 @@ def _url_problem(url: Any) -> str | None:
 def _base64_problem(data: Any) -> str | None:
     if not isinstance(data, str) or not data:
         return "its base64 data is empty or not a string"
-    try:
-        base64.b64decode(data + "=" * (-len(data) % 4), validate=True)
+    try:  # C speed, also for a 20 MB image
+        binascii.a2b_base64(data + "=" * (-len(data) % 4), strict_mode=True)
     except (binascii.Error, ValueError):
         return "its base64 data is not valid base64"
     return None

@@ -23,7 +23,7 @@ class YamlLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         first: dict[Any, yaml.Node] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=True)
             try:
                 earlier = first.setdefault(key, key_node)
             except TypeError:  # an unhashable key: the base class reports it
@@ -35,7 +35,7 @@ class YamlLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                     "id of the 'models' mapping, may appear once"
                 )
                 raise DuplicateKeyError(msg)
-        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
+        return super().construct_mapping(node, deep)
 
 
 def load_yaml(text: str) -> Any:

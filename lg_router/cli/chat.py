@@ -23,7 +23,7 @@ def _show_route(err: Console, decision: RoutingDecision, seconds: float) -> None
     fallbacks = ", ".join(decision.model_ids[1:]) or "none"
     err.print(
         f"[routed to {decision.best} · {decision.category} · fallbacks: {fallbacks} · "
-        f"{seconds * 1000:.0f} ms]",
+        f"{seconds * 1000:.0f} ms{' · ' + decision.thread if decision.thread else ''}]",
         style="cyan",
         markup=False,
     )

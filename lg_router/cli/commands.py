@@ -317,6 +317,7 @@ def _compiled(
     timeout: float | None,
     health: str | None = "memory",
 ) -> Any:
+    from lg_router.cli.env import decision_cache
     from lg_router.graph import create_router
 
     return create_router(
@@ -325,6 +326,7 @@ def _compiled(
         preference=preference.value,
         models=pool,
         timeout=timeout,
+        decision_cache=decision_cache(),
         health=health,
     ).compile()
 

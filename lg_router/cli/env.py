@@ -8,6 +8,7 @@ variables:
   llama.cpp / vLLM server, a gateway). It wins over the catalog's own endpoint.
 * ``LG_ROUTER_API_KEY_ENV``: the env var holding that endpoint's key. Without it no key
   is sent there (the catalog's provider key stays with the provider's own endpoint).
+* ``LG_ROUTER_REDIS_URL``: share routing decisions between processes through this Redis.
 
 Explicit arguments win over these variables.
 
@@ -21,7 +22,7 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from lg_router.catalog import (
@@ -145,3 +146,26 @@ def setup(
         f"{BASE_URL_ENV} to a local OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1)"
     )
     return Setup(catalog, "offline", hint)
+
+
+# -- memory: the decision cache of the CLI and graphs/router.py ---------------------------
+REDIS_URL_ENV = "LG_ROUTER_REDIS_URL"
+
+
+def decision_cache() -> Any:
+    """The decision cache from the environment: Redis if ``LG_ROUTER_REDIS_URL`` is set.
+
+    Returns ``True`` (the router's bounded in-memory cache) otherwise. Connecting is lazy:
+    no connection is opened until the first decision.
+    """
+    url = os.environ.get(REDIS_URL_ENV)
+    if not url:
+        return True
+    try:
+        import redis
+    except ImportError:
+        msg = f"{REDIS_URL_ENV} is set but the redis client is not installed: pip install 'lg-router[redis]'"
+        raise CatalogError(msg) from None
+    from langgraph.cache.redis import RedisCache
+
+    return RedisCache(redis.Redis.from_url(url))

@@ -39,6 +39,10 @@ def decision_facts(decision: RoutingDecision, *, seconds: float) -> list[str]:
         lines.append(f"excluded {model_id}: {why}")
     if decision.note:
         lines.append(f"note: {decision.note}")
+    if decision.cache:
+        lines.append(f"cache: {decision.cache} hit (no classifier call)")
+    if decision.thread:
+        lines.append(f"thread: {decision.thread}")
     return lines
 
 

@@ -30,6 +30,7 @@ from lg_router.cli.commands import (
     err,
 )
 from lg_router.cli.env import load_catalog
+from lg_router.cli.health import HealthOpt, health_option
 from lg_router.errors import InvalidOptionError
 
 
@@ -41,6 +42,19 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _budget(value: str) -> float | None:
+    if value.strip().lower() in ("off", "none"):
+        return None
+    try:
+        budget = float(value)
+    except ValueError:
+        budget = -1.0
+    if budget < 0:
+        msg = f"--retry-budget must be a fraction >= 0 or 'off', got {value!r}"
+        raise InvalidOptionError(msg)
+    return budget
 
 
 @app.command()
@@ -55,16 +69,19 @@ def serve(
     api_key_env: KeyEnvOpt = None,
     classifier: ClassifierOpt = ClassifierName.rules,
     preference: PrefOpt = Preference.balanced,
-    health: Annotated[
-        str | None, typer.Option("--health", help="Model health store: 'memory' or a redis:// URL (shared).")
-    ] = None,
+    health: HealthOpt = None,
     cache: Annotated[
-        str | None, typer.Option("--cache", help="Decision cache: 'memory' or a redis:// URL (shared).")
+        str | None,
+        typer.Option("--cache", help="Decision cache: memory (per worker), off, or a redis:// URL (shared)."),
     ] = None,
     keys_file: Annotated[
         Path | None,
         typer.Option("--keys-file", help="Gateway keys, one per line. Env: LG_ROUTER_GATEWAY_KEYS (a,b)."),
     ] = None,
+    retry_budget: Annotated[
+        str,
+        typer.Option("--retry-budget", help="Fallbacks+retries as a fraction of first attempts, or 'off'."),
+    ] = "0.2",
     timeout: Annotated[
         float | None, typer.Option("--timeout", min=0.001, help="Seconds per model attempt.")
     ] = None,
@@ -74,6 +91,9 @@ def serve(
     max_concurrency: Annotated[
         int, typer.Option("--max-concurrency", min=1, help="Requests at once per worker; more get 429.")
     ] = 1024,
+    http_client: Annotated[
+        str, typer.Option("--http-client", help="Transport of the model calls: aiohttp or httpx.")
+    ] = "aiohttp",
     graceful_timeout: Annotated[
         int, typer.Option("--graceful-timeout", min=0, help="Seconds in-flight requests get on shutdown.")
     ] = 30,
@@ -97,7 +117,15 @@ def serve(
         raise InvalidOptionError(msg) from None
 
     load_catalog(catalog, base_url=base_url, api_key_env=api_key_env)  # fail here, not in each worker
-    router_extras(health, cache)
+    from lg_router.health import resolve_health
+
+    store_option = health_option(health)
+    resolve_health(store_option)  # validates; a Redis store connects only when first used
+    router_extras(cache=cache)
+    budget = _budget(retry_budget)
+    if http_client not in ("aiohttp", "httpx"):
+        msg = f"--http-client must be aiohttp or httpx, got {http_client!r}"
+        raise InvalidOptionError(msg)
     keys = GatewayKeys.load(keys_file)
     if not keys:
         if not is_loopback_host(host):
@@ -117,10 +145,12 @@ def serve(
         "api_key_env": api_key_env,
         "classifier": classifier.value,
         "preference": preference.value,
-        "health": health,
+        "health": store_option,
         "cache": cache,
+        "retry_budget": budget,
         "key_digests": list(keys.digests),
         "timeout": timeout,
+        "http_client": http_client,
         "max_body_bytes": max_body_bytes,
         "max_concurrency": max_concurrency,
     }

@@ -30,12 +30,15 @@ from lg_router.execution.deadline import (
     await_with_deadline,
     run_with_deadline,
 )
+from lg_router.execution.drive import drive_async, drive_sync
 from lg_router.execution.errors import describe_error
+from lg_router.execution.outcome import Result, race_results
 from lg_router.execution.relay import Relay, split_consumers
-from lg_router.execution.retry import check_answer, remaining_seconds
-from lg_router.execution.stream import Source, StreamRace, drive_async, drive_sync
+from lg_router.execution.retry import RetryBudget, check_answer, remaining_seconds
+from lg_router.execution.stream import Source, StreamRace
 from lg_router.health.gate import report
 from lg_router.health.store import Health
+from lg_router.memory.budget import attempt_cost, spend_of
 from lg_router.models import ModelProvider
 from lg_router.state import RouterState, RunOptions
 
@@ -71,21 +74,6 @@ class _Call:
     started: float = field(default_factory=time.monotonic)
 
 
-@dataclass
-class _Result:
-    """How one model's call ended (a stream's, or a whole answer's)."""
-
-    model_id: str
-    outcome: str  # ok, failed, hedged
-    seconds: float
-    messages: list[BaseMessage]
-    answer: AIMessage | None = None
-    error: BaseException | None = None
-    first_token_seconds: float | None = None
-    shown: str | None = None  # the text the caller saw (None: nobody watched)
-    relay_id: str | None = None
-
-
 class CallModel:
     """The execution node of one catalog model.
 
@@ -107,8 +95,10 @@ class CallModel:
         first_token_timeout: float | None = None,
         idle_timeout: float | None = None,
         health: Health | None = None,
+        budget: RetryBudget | None = None,
     ) -> None:
         self.health = health
+        self.budget = budget
         self.model_id = model_id
         self.provider = provider
         self.catalog = catalog
@@ -185,6 +175,8 @@ class CallModel:
             sources,
             hedge_after=call.options.hedge_after,
             check=lambda answer: check_answer(answer, call.options),
+            # a hedge is an extra call like a fallback: it spends the same retry budget
+            may_hedge=self.budget.try_spend if self.budget is not None else None,
         )
 
     # -- running ----------------------------------------------------------------------------
@@ -198,7 +190,7 @@ class CallModel:
             if call.streams:
                 race = self._race(call)
                 drive_sync(race)
-                return self._finish(state, call, _race_results(race))
+                return self._finish(state, call, race_results(race))
             child = _child(config, self.model_id)
 
             def whole() -> Any:  # building the client counts against the deadline too
@@ -220,7 +212,7 @@ class CallModel:
             if call.streams:
                 race = self._race(call)
                 await drive_async(race)
-                return self._finish(state, call, _race_results(race))
+                return self._finish(state, call, race_results(race))
             child = _child(config, self.model_id)
 
             async def whole() -> Any:  # building the client counts against the deadline too
@@ -244,24 +236,24 @@ class CallModel:
             call.messages, call.prefix, prefill=prefill
         )
 
-    def _whole(self, call: _Call, answer: Any) -> _Result:
+    def _whole(self, call: _Call, answer: Any) -> Result:
         if not isinstance(answer, AIMessage):
             answer = AIMessage(content=str(getattr(answer, "content", answer)))
         seconds = time.monotonic() - call.started
-        return _Result(self.model_id, "ok", seconds, call.messages, answer=answer)
+        return Result(self.model_id, "ok", seconds, call.messages, answer=answer)
 
-    def _failure(self, call: _Call, exc: BaseException) -> _Result:
-        return _Result(self.model_id, "failed", time.monotonic() - call.started, call.messages, error=exc)
+    def _failure(self, call: _Call, exc: BaseException) -> Result:
+        return Result(self.model_id, "failed", time.monotonic() - call.started, call.messages, error=exc)
 
     # -- recording --------------------------------------------------------------------------
-    def _attempt(self, result: _Result, call: _Call) -> Attempt:
+    def _attempt(self, result: Result, call: _Call) -> Attempt:
         """The one place a finished attempt (ok, failed, hedged) becomes an :class:`Attempt`,
         sync or async, and is reported to health."""
         attempt = self._make_attempt(result, call)
         report(self.health, attempt)
         return attempt
 
-    def _make_attempt(self, result: _Result, call: _Call) -> Attempt:
+    def _make_attempt(self, result: Result, call: _Call) -> Attempt:
         pricing = self.catalog[result.model_id].pricing
         usage: dict[str, int] | None = None
         if result.answer is not None and result.answer.usage_metadata:
@@ -274,14 +266,11 @@ class CallModel:
                 "input_tokens": count_tokens_approximately(result.messages),
                 "output_tokens": max(1, len(result.shown or "") // 4),
             }
-        cost = (
-            pricing.estimate(usage.get("input_tokens", 0), usage.get("output_tokens", 0)) if usage else None
-        )
         common: dict[str, Any] = {
             "model_id": result.model_id,
             "seconds": round(result.seconds, 4),
             "usage": usage,
-            "cost": cost,
+            **attempt_cost(pricing, usage),  # tokens and cost, in and out apart
             "first_token_seconds": None
             if result.first_token_seconds is None
             else round(result.first_token_seconds, 4),
@@ -299,9 +288,9 @@ class CallModel:
             fields["retryable"] = False
         return Attempt(streamed=streamed, **fields, **common)
 
-    def _finish(self, state: RouterState, call: _Call, results: list[_Result]) -> dict[str, Any]:
+    def _finish(self, state: RouterState, call: _Call, results: list[Result]) -> dict[str, Any]:
         new = [self._attempt(r, call) for r in results]
-        update: dict[str, Any] = {"attempts": new}
+        update: dict[str, Any] = {"attempts": new, "spend": spend_of(new)}
         won = next((r for r in results if r.outcome == "ok"), None)
         if won is None:
             shown = "".join(r.shown or "" for r in results)
@@ -325,26 +314,3 @@ class CallModel:
         update["messages"] = [answer.model_copy(update={"response_metadata": metadata})]
         update["partial"] = None
         return update
-
-
-def _race_results(race: StreamRace) -> list[_Result]:
-    """The race's streams as results: the winner (or the last to fail) last."""
-    results = []
-    started = [s for s in race.sources if s.outcome != "pending"]
-    for source in sorted(started, key=lambda s: (s is race.winner, s.ended or 0.0)):
-        outcome = "failed" if source.outcome in ("failed", "running") else source.outcome
-        watched = source.relay.watched and source is race.winner
-        results.append(
-            _Result(
-                model_id=source.model_id,
-                outcome=outcome,
-                seconds=source.seconds,
-                messages=source.messages,
-                answer=source.message() if outcome == "ok" else None,
-                error=source.error,
-                first_token_seconds=source.first_token_seconds,
-                shown=source.relay.text if watched else None,
-                relay_id=source.relay.id if watched else None,
-            )
-        )
-    return results

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import itertools
 import queue
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -58,6 +59,11 @@ class AttemptTimes:
         return longest if self.remaining is None else min(longest, self.remaining)
 
 
+def waited_seconds(attempts: Sequence[Attempt]) -> float:
+    """Seconds the run slept before same-model retries (each honoured ``Retry-After``)."""
+    return sum(a.retry_after or 0.0 for a, b in itertools.pairwise(attempts) if b.model_id == a.model_id)
+
+
 def attempt_times(
     options: RunOptions,
     catalog: ModelCatalog,
@@ -88,7 +94,7 @@ def attempt_times(
     )
     remaining = None
     if options.total_timeout is not None:
-        spent = sum(a.seconds for a in attempts if a.outcome != "hedged")
+        spent = sum(a.seconds for a in attempts if a.outcome != "hedged") + waited_seconds(attempts)
         remaining = max(options.total_timeout - spent, 0.0)
     return AttemptTimes(timeout=timeout, first_token=first, idle=idle, remaining=remaining)
 

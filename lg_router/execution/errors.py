@@ -173,6 +173,26 @@ def dropped_connection(exc: BaseException) -> BaseException | None:
     return None
 
 
+# Where chat-model integrations turn a response body into a message: a ValueError /
+# KeyError / TypeError raised there is a body that is not a chat completion (a 200 with an
+# ``error`` object, no ``choices``, null ``choices``), not a bug.
+_RESPONSE_PARSERS = frozenset(
+    {"_create_chat_result", "_convert_chunk_to_generation_chunk", "_convert_dict_to_message"}
+)
+
+
+def _raised_parsing_a_response(exc: BaseException) -> bool:
+    if not isinstance(exc, ValueError | KeyError | TypeError):
+        return False
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    module = str(tb.tb_frame.f_globals.get("__name__", ""))
+    return module.startswith("langchain_") and tb.tb_frame.f_code.co_name in _RESPONSE_PARSERS
+
+
 def _by_status(status: int, exc: BaseException) -> FailureKind:
     if status in (401, 403):
         return "auth"
@@ -233,7 +253,11 @@ def classify(exc: BaseException) -> Failure | None:
         return Failure(_by_model_error(exc), message, None, retry_after(exc))
     if "Timeout" in type(exc).__name__ and _is_transport(exc):
         return Failure("connection" if dropped_connection(exc) else "timeout", message)
-    if isinstance(exc, json.JSONDecodeError) or (_is_transport(exc) and "Validation" in type(exc).__name__):
+    if (
+        isinstance(exc, json.JSONDecodeError)
+        or _raised_parsing_a_response(exc)
+        or (_is_transport(exc) and "Validation" in type(exc).__name__)
+    ):
         return Failure("malformed", message)
     if _is_transport(exc):
         return Failure("connection", message)
@@ -244,8 +268,6 @@ def classify(exc: BaseException) -> Failure | None:
 
 def describe_error(exc: BaseException) -> dict[str, Any]:
     """The :class:`~lg_router.decision.Attempt` fields of a failed call.
-
-    Call it inside the ``except`` block that caught ``exc``.
 
     Raises:
         BaseException: ``exc`` itself when it is not a provider failure (a bug), so it

@@ -26,6 +26,7 @@ from lg_router.errors import (
     StreamInterruptedError,
     StructuredOutputError,
 )
+from lg_router.execution.deadline import waited_seconds
 from lg_router.execution.errors import KEY_KINDS
 from lg_router.execution.retry import RetryBudget, retry_wait
 from lg_router.state import RouterState, RunOptions
@@ -112,7 +113,17 @@ class Fallback:
         last = attempts[-1]
         spec = self.catalog[last.model_id]
         deadline = options.timeout or spec.timeout or self.timeout or self.catalog.default_timeout
-        wait = retry_wait(attempts, deadline, retries=options.retries, max_wait=options.max_retry_wait)
+        total_left = None
+        if options.total_timeout is not None:
+            spent = sum(a.seconds for a in attempts if a.outcome != "hedged") + waited_seconds(attempts)
+            total_left = options.total_timeout - spent
+        wait = retry_wait(
+            attempts,
+            deadline,
+            retries=options.retries,
+            max_wait=options.max_retry_wait,
+            total_left=total_left,
+        )
         target = last.model_id if wait is not None else next_model(state, self.catalog)
         if target is None:
             return EXHAUSTED, 0.0

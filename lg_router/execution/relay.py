@@ -72,6 +72,35 @@ def text_of(content: Any) -> str:
     return ""
 
 
+def named_once(chunks: list[AIMessageChunk]) -> list[AIMessageChunk]:
+    """``chunks`` with each tool call's name and id kept on its first piece only.
+
+    Some OpenAI-compatible servers (llama.cpp's) repeat them on every piece, and merging
+    chunks would concatenate them (``"JokeJoke..."``). New chunks; the input is unchanged.
+    """
+    seen: dict[Any, tuple[Any, Any]] = {}
+    out = []
+    for chunk in chunks:
+        if not chunk.tool_call_chunks:
+            out.append(chunk)
+            continue
+        pieces = []
+        for piece in chunk.tool_call_chunks:
+            index = piece.get("index")
+            if index not in seen:
+                seen[index] = (piece.get("name"), piece.get("id"))
+            else:
+                name, call_id = seen[index]
+                piece = {
+                    **piece,
+                    "name": None if piece.get("name") == name else piece.get("name"),
+                    "id": None if piece.get("id") == call_id else piece.get("id"),
+                }
+            pieces.append(piece)
+        out.append(chunk.model_copy(update={"tool_call_chunks": pieces}))
+    return out
+
+
 def has_token(chunk: AIMessageChunk) -> bool:
     """A chunk with content or a tool-call piece (what ends the first-token wait)."""
     return bool(text_of(chunk.content) or chunk.tool_call_chunks)
@@ -130,7 +159,8 @@ class Relay:
         """The held tool-call pieces, released once the stream ended well."""
         self._seam = None  # text still held only repeated the prefix: dropped
         held, self._tools = self._tools, []
-        return [AIMessageChunk(content="", tool_call_chunks=c.tool_call_chunks, id=self.id) for c in held]
+        pieces = named_once(held)
+        return [AIMessageChunk(content="", tool_call_chunks=c.tool_call_chunks, id=self.id) for c in pieces]
 
     def _guard(self, text: str) -> str:
         """Hold text while it repeats the start of ``prefix``; drop a whole repeat."""

@@ -29,10 +29,13 @@ MIN_RETRY_SECONDS = 0.05
 
 
 def used_seconds(attempts: Sequence[Attempt], model_id: str) -> float:
-    """Seconds ``model_id`` has used in this run: its attempts and the waits between them."""
+    """Seconds ``model_id`` has used in this run: its attempts and the waits between them.
+
+    Called when its last attempt is being retried: each earlier try of it was followed by
+    a wait, and the one being retried is about to be.
+    """
     same = [a for a in attempts if a.model_id == model_id]
-    waits = sum(a.retry_after or 0.0 for a in same)  # every earlier try was followed by its wait
-    return sum(a.seconds for a in same) + waits
+    return sum(a.seconds + (a.retry_after or 0.0) for a in same)
 
 
 def remaining_seconds(state: Any, model_id: str, seconds: float) -> float:
@@ -44,7 +47,12 @@ def remaining_seconds(state: Any, model_id: str, seconds: float) -> float:
 
 
 def retry_wait(
-    attempts: Sequence[Attempt], deadline: float, *, retries: int, max_wait: float
+    attempts: Sequence[Attempt],
+    deadline: float,
+    *,
+    retries: int,
+    max_wait: float,
+    total_left: float | None = None,
 ) -> float | None:
     """Seconds to wait before retrying the last attempt's model, or ``None`` to fall back.
 
@@ -53,6 +61,7 @@ def retry_wait(
         deadline: that model's deadline for the whole run (its ``timeout``).
         retries: how many retries of one model are allowed.
         max_wait: the longest ``Retry-After`` honoured.
+        total_left: what is left of the request's ``total_timeout``, if it has one.
     """
     last = attempts[-1]
     if last.failure not in RETRY_SAME_KINDS or last.retry_after is None or last.streamed:
@@ -61,6 +70,8 @@ def retry_wait(
     if tries > retries or last.retry_after > max_wait:
         return None
     left = deadline - used_seconds(attempts, last.model_id)  # includes this wait
+    if total_left is not None:  # the request's total_timeout: never sleep past it either
+        left = min(left, total_left - last.retry_after)
     return last.retry_after if left >= MIN_RETRY_SECONDS else None
 
 
@@ -78,7 +89,7 @@ def check_answer(answer: Any, options: Any) -> Any:
     if parser is None:
         return answer
     try:
-        parsed = parser.invoke(answer)
+        parsed = parser.invoke(_repeated_names_fixed(answer, parser))
     except Exception as exc:
         msg = f"the answer does not match the structured-output schema: {exc}"
         raise OutputParserException(msg) from exc
@@ -86,6 +97,29 @@ def check_answer(answer: Any, options: Any) -> Any:
         msg = "the model answered without calling the structured-output tool"
         raise OutputParserException(msg)
     return answer
+
+
+def _repeated_names_fixed(answer: Any, parser: Any) -> Any:
+    """The answer with tool-call names like ``"JokeJokeJoke"`` read as ``"Joke"``.
+
+    Some OpenAI-compatible servers (llama.cpp's) repeat a tool call's name on every
+    streamed chunk, and merging the chunks concatenates it; the caller's stream gets
+    the name once (see ``runnable.runs.TokenStream``), so the check reads it the same way.
+    """
+    calls = getattr(answer, "tool_calls", None)
+    candidates = [getattr(parser, "key_name", None)]
+    candidates += [t.__name__ for t in getattr(parser, "tools", None) or []]
+    names: list[str] = [n for n in candidates if isinstance(n, str) and n]
+    if not calls or not names:
+        return answer
+    fixed = []
+    for call in calls:
+        name = call.get("name") or ""
+        for n in names:
+            if name != n and len(name) % len(n) == 0 and name == n * (len(name) // len(n)):
+                call = {**call, "name": n}
+        fixed.append(call)
+    return answer.model_copy(update={"tool_calls": fixed})
 
 
 class RetryBudget:

@@ -5,16 +5,12 @@ the end, an error) and the clock, applies ``first_token_timeout`` (per stream, f
 start), ``idle_timeout`` (between two chunks once the winner produces) and what is left
 of ``total_timeout``, starts the hedge when the first stream has no token by
 ``hedge_after``, and says what reaches the caller through each stream's
-:class:`~lg_router.execution.relay.Relay`. :func:`drive_sync` (worker threads, a queue)
-and :func:`drive_async` (tasks, cancelled when abandoned) only wait and forward.
+:class:`~lg_router.execution.relay.Relay`. :mod:`~lg_router.execution.drive` runs it,
+sync (worker threads, a queue) or async (tasks, cancelled when abandoned).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import queue
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,10 +18,9 @@ from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, message_chunk_to_message
 from langchain_core.runnables import RunnableConfig
-from langchain_core.runnables.config import var_child_runnable_config
 
 from lg_router.execution.deadline import AttemptTimes, DeadlineExceeded
-from lg_router.execution.relay import Relay, has_token
+from lg_router.execution.relay import Relay, has_token, named_once
 
 FINISH_KEYS = ("finish_reason", "stop_reason", "done_reason")
 
@@ -73,8 +68,9 @@ class Source:
         """The whole answer of this stream (its chunks merged)."""
         if not self.chunks:
             return AIMessage(content="")
-        total = self.chunks[0]
-        for chunk in self.chunks[1:]:
+        chunks = named_once(self.chunks)
+        total = chunks[0]
+        for chunk in chunks[1:]:
             total = total + chunk
         message = message_chunk_to_message(total)
         return message if isinstance(message, AIMessage) else AIMessage(content=message.content)
@@ -99,8 +95,10 @@ class StreamRace:
         *,
         hedge_after: float | None,
         check: Callable[[AIMessage], Any] | None = None,
+        may_hedge: Callable[[], bool] | None = None,
     ) -> None:
         self.check = check
+        self.may_hedge = may_hedge
         self.times = times
         self.sources = sources
         self.hedge_after = hedge_after if len(sources) > 1 else None
@@ -122,8 +120,11 @@ class StreamRace:
         return self.hedge_after is not None and self.sources[1].outcome == "pending" and self.sources[0].live
 
     def hedge_due(self, now: float) -> Source | None:
-        """The hedge to start now, if its time has come."""
+        """The hedge to start now, if its time has come (and ``may_hedge`` allows it)."""
         if self.hedge_due_later and self.winner is None and now >= self.t0 + self.hedge_after:  # type: ignore[operator]
+            if self.may_hedge is not None and not self.may_hedge():
+                self.hedge_after = None  # over the retry budget: wait for the first model alone
+                return None
             return self.sources[1]
         return None
 
@@ -214,115 +215,3 @@ class StreamRace:
         source.outcome = "failed"
         source.error = error
         source.ended = now
-
-
-def _produce_sync(source: Source, events: queue.Queue[Event], stop: threading.Event) -> None:
-    # The node's ambient config would bring the stream consumers back (a RunnableBinding
-    # merges it in); this thread's context is a copy, so clearing it here is local.
-    var_child_runnable_config.set(None)
-    iterator = source.model.stream(source.messages, source.config)
-    try:
-        for chunk in iterator:
-            if stop.is_set():
-                return
-            events.put(("chunk", source.index, chunk))
-        events.put(("end", source.index, None))
-    except BaseException as exc:  # handed to the race, which records it
-        events.put(("error", source.index, exc))
-    finally:
-        iterator.close()
-
-
-def drive_sync(race: StreamRace) -> None:
-    """Run the race in this thread; each stream is read by a worker thread.
-
-    An abandoned worker stops at its next chunk, or when the HTTP client's per-read
-    timeout (``AttemptTimes.read``) ends a stalled read.
-    """
-    events: queue.Queue[Event] = queue.Queue()
-    stops: dict[int, threading.Event] = {}
-
-    def start(source: Source) -> None:
-        stops[source.index] = threading.Event()
-        race.start(source, time.monotonic())
-        ctx = contextvars.copy_context()
-        args = (_produce_sync, source, events, stops[source.index])
-        threading.Thread(target=ctx.run, args=args, name="lg-router-stream", daemon=True).start()
-
-    start(race.sources[0])
-    try:
-        while not race.done:
-            hedge = race.hedge_due(time.monotonic())
-            if hedge is not None:
-                start(hedge)
-            try:
-                event: Event | None = events.get(timeout=race.wait(time.monotonic()) + 0.001)
-            except queue.Empty:
-                event = None
-            step = race.step(event, time.monotonic())
-            for source in step.cancel:
-                stops[source.index].set()
-            if step.opened is not None:
-                step.opened.relay.open()
-            if step.emit:
-                race.winner.relay.emit(step.emit)  # type: ignore[union-attr]
-    finally:
-        for stop in stops.values():
-            stop.set()
-        if race.winner is not None:
-            race.winner.relay.close(
-                race.winner.message() if race.winner.outcome == "ok" else None, race.winner.error
-            )
-
-
-async def _produce_async(source: Source, events: asyncio.Queue[Event]) -> None:
-    var_child_runnable_config.set(None)  # see _produce_sync; a task's context is a copy
-    try:
-        async for chunk in source.model.astream(source.messages, source.config):
-            events.put_nowait(("chunk", source.index, chunk))
-        events.put_nowait(("end", source.index, None))
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:  # handed to the race, which records it
-        events.put_nowait(("error", source.index, exc))
-
-
-async def drive_async(race: StreamRace) -> None:
-    """Run the race as tasks; an abandoned stream's task is cancelled (its request closed)."""
-    events: asyncio.Queue[Event] = asyncio.Queue()
-    tasks: dict[int, asyncio.Task[None]] = {}
-
-    def start(source: Source) -> None:
-        race.start(source, time.monotonic())
-        tasks[source.index] = asyncio.ensure_future(_produce_async(source, events))
-
-    start(race.sources[0])
-    try:
-        while not race.done:
-            hedge = race.hedge_due(time.monotonic())
-            if hedge is not None:
-                start(hedge)
-            event: Event | None
-            try:
-                event = events.get_nowait()
-            except asyncio.QueueEmpty:
-                try:
-                    event = await asyncio.wait_for(events.get(), race.wait(time.monotonic()) + 0.001)
-                except asyncio.TimeoutError:
-                    event = None
-            step = race.step(event, time.monotonic())
-            for source in step.cancel:
-                tasks[source.index].cancel()
-            if step.opened is not None:
-                await step.opened.relay.aopen()
-            if step.emit:
-                await race.winner.relay.aemit(step.emit)  # type: ignore[union-attr]
-    finally:
-        for task in tasks.values():
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks.values(), return_exceptions=True)
-        if race.winner is not None:
-            await race.winner.relay.aclose(
-                race.winner.message() if race.winner.outcome == "ok" else None, race.winner.error
-            )

@@ -73,6 +73,13 @@ class RunnableRouter(BaseChatModel):
         max_retries: accepted for LangChain compatibility and not applied: the router
             owns retries (it falls back to the next ranked model) so clients keep 0.
         streaming: ``True`` makes ``invoke`` stream from the chosen model.
+        decision_cache: exact decision cache: ``True`` (default, in memory), a LangGraph
+            cache backend (``RedisCache``), a ``DecisionCache``, or ``False``.
+        semantic_cache: opt-in ``SemanticCache`` (paraphrases reuse a decision).
+        sticky: ``"escalate"`` (default), ``"pin"`` or ``"off"``: an agent's tool loop
+            stays on the model that issued the tool calls (see ``lg_router.memory``).
+        budget: a ``Budget``, a number (money per conversation, catalog currency) or a
+            mapping; models the rest of the budget cannot afford are not ranked.
         health: live model health: ``"memory"`` (default, this router's own store),
             ``None`` (off), a Redis URL or a ``Health`` store (see ``lg_router.health``).
 
@@ -108,6 +115,10 @@ class RunnableRouter(BaseChatModel):
     api_key: SecretStr | None = None
     max_retries: int | None = None
     streaming: bool = False
+    decision_cache: Any = True
+    semantic_cache: Any = None
+    sticky: str = "escalate"
+    budget: Any = None
     health: Any = "memory"
 
     _catalog: ModelCatalog = PrivateAttr()
@@ -144,6 +155,10 @@ class RunnableRouter(BaseChatModel):
             models=self.models,
             timeout=self.timeout,
             client_kwargs={**built, **(self.client_kwargs or {})},
+            decision_cache=self.decision_cache,
+            semantic_cache=self.semantic_cache,
+            sticky=self.sticky,  # type: ignore[arg-type]
+            budget=self.budget,
             retries=self.retries,
             max_retry_wait=self.max_retry_wait,
             retry_budget=self.retry_budget,

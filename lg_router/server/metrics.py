@@ -2,55 +2,49 @@
 
 With several uvicorn workers, ``lg-router serve`` sets ``PROMETHEUS_MULTIPROC_DIR`` before
 they start, so ``/metrics`` on any worker reports the sum over all of them. Breaker
-states are read from the router's health object at scrape time (it is shared through
-Redis when configured); without one they are reported as ``n/a`` on the status page and
-left out of ``/metrics``.
+states are read from the router's health store (:mod:`lg_router.health`) at scrape time:
+shared by every worker and replica when it lives in Redis. With health off they are
+``n/a`` on the status page and left out of ``/metrics``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from lg_router.decision import Attempt
+from lg_router.health import Health, ModelState
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
-_STATE_METHODS = ("breaker_state", "state", "status")
 
 
-def breaker_state(health: Any, model_id: str) -> str:
-    """A model's breaker state from a health object (duck-typed), or ``"n/a"``.
+def health_states(health: Health | None) -> dict[str, ModelState]:
+    """Each model's :class:`ModelState` by id (empty with health off or unreadable)."""
+    if health is None:
+        return {}
+    try:
+        return {s.model_id: s for s in health.states()}
+    except Exception:  # a health store that is down must not break a scrape or the page
+        return {}
 
-    Reads ``health.breaker_state(id)``, ``health.state(id)`` or ``health.status(id)``,
-    whichever exists; a result with a ``state``/``name``/``value`` is reduced to that.
-    """
+
+def breaker_state(health: Health | None, model_id: str, states: dict[str, ModelState] | None = None) -> str:
+    """``closed``, ``open``, ``half_open`` (a model not seen yet is closed), or ``n/a``."""
     if health is None:
         return "n/a"
-    for name in _STATE_METHODS:
-        method = getattr(health, name, None)
-        if callable(method):
-            try:
-                value = method(model_id)
-            except Exception:  # a health store that is down must not break a scrape
-                return "unknown"
-            for attr in ("state", "name", "value"):
-                inner = getattr(value, attr, None)
-                if isinstance(inner, str):
-                    return inner.lower()
-            return str(value).lower() if value is not None else "n/a"
-    return "n/a"
+    state = (health_states(health) if states is None else states).get(model_id)
+    return state.breaker if state is not None else "closed"
 
 
 class _HealthCollector:
     """``lg_router_breaker_state{model, state}``: 1 for each model's current state."""
 
-    def __init__(self, health: Any, model_ids: Sequence[str]) -> None:
+    def __init__(self, health: Health | None, model_ids: Sequence[str]) -> None:
         self.health = health
         self.model_ids = tuple(model_ids)
 
@@ -60,10 +54,10 @@ class _HealthCollector:
             "Circuit-breaker state per model (1 = current)",
             labels=["model", "state"],
         )
-        for model_id in self.model_ids:
-            state = breaker_state(self.health, model_id)
-            if state != "n/a":
-                family.add_metric([model_id, state], 1.0)
+        if self.health is not None:
+            states = health_states(self.health)
+            for model_id in self.model_ids:
+                family.add_metric([model_id, breaker_state(self.health, model_id, states)], 1.0)
         yield family
 
 
@@ -72,10 +66,10 @@ class GatewayMetrics:
 
     Args:
         model_ids: catalog ids (for the breaker-state family).
-        health: the router's health object, if any.
+        health: the router's health store, if any.
     """
 
-    def __init__(self, model_ids: Sequence[str], health: Any = None) -> None:
+    def __init__(self, model_ids: Sequence[str], health: Health | None = None) -> None:
         self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
         self.registry = CollectorRegistry()
         own = None if self.multiprocess else self.registry

@@ -1,44 +1,42 @@
-"""Where the gateway meets shared health and the decision cache (``--health`` / ``--cache``).
+"""Where the gateway meets the decision cache (``--cache``).
 
-Both are options of :func:`lg_router.graph.create_router` (``health=``, ``cache=``: a
-Redis URL shares them across every worker and replica). They are passed straight
-through; this is the one place that knows how, so the gateway stays a thin adapter.
+Health is passed to :func:`lg_router.graph.create_router` directly (``health=``). The
+decision cache comes as ``--cache memory`` (each worker's own, the router's default), a
+``redis://`` URL (one cache shared by every worker and replica, through LangGraph's
+``RedisCache``) or ``off``.
 """
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from lg_router.errors import InvalidOptionError
-from lg_router.graph import create_router
 
 
-def router_extras(health: Any = None, cache: Any = None) -> dict[str, Any]:
-    """The ``create_router`` keywords for ``health`` and ``cache`` (left out when ``None``).
+def router_extras(*, cache: Any = None) -> dict[str, Any]:
+    """The ``create_router`` keywords for ``cache`` (empty when ``None``: the default cache).
+
+    Args:
+        cache: ``None`` or ``"memory"`` (per-process cache), ``"off"``, a ``redis://`` /
+            ``rediss://`` / ``unix://`` URL, or a cache object (passed as it is).
 
     Raises:
-        InvalidOptionError: one was given but this build's ``create_router`` has no such
-            option.
+        InvalidOptionError: an unknown value, or a Redis URL without the redis client.
     """
-    accepted = inspect.signature(create_router).parameters
-    extras: dict[str, Any] = {}
-    for name, value in (("health", health), ("cache", cache)):
-        if value is None:
-            continue
-        if name not in accepted:
-            msg = f"--{name} is not available: this lg-router build's create_router() has no '{name}' option"
-            raise InvalidOptionError(msg)
-        extras[name] = value
-    return extras
+    if cache is None or cache == "memory":
+        return {}
+    if cache in ("off", "none"):
+        return {"decision_cache": False}
+    if not isinstance(cache, str):
+        return {"decision_cache": cache}
+    if not cache.startswith(("redis://", "rediss://", "unix://")):
+        msg = f"--cache must be 'memory', 'off' or a redis:// URL, got {cache!r}"
+        raise InvalidOptionError(msg)
+    try:
+        import redis
+    except ImportError:
+        msg = "--cache with a Redis URL needs the redis client: pip install 'lg-router[redis]'"
+        raise InvalidOptionError(msg) from None
+    from langgraph.cache.redis import RedisCache
 
-
-def health_object(graph_builder: Any, health: Any) -> Any:
-    """The health object the status page and ``/metrics`` read breaker states from.
-
-    A health instance given by the caller is used as is; for a name or URL, the one the
-    router built is looked up on the builder (``builder.health``), if it exposes it.
-    """
-    if health is not None and not isinstance(health, str):
-        return health
-    return getattr(graph_builder, "health", None)
+    return {"decision_cache": RedisCache(redis.Redis.from_url(cache))}

@@ -1,8 +1,9 @@
 """The status page at ``/``: models with breaker state and latency, recent decisions, spend.
 
-Plain HTML with inline CSS, no script and no external asset. The numbers are this
-worker's (each uvicorn worker keeps its own recent log); breaker states come from the
-router's health object, which is shared across workers when it lives in Redis.
+Plain HTML with inline CSS, no script and no external asset. The request counts,
+latencies and spend are this worker's (each uvicorn worker keeps its own recent log);
+breaker states come from the router's health store, shared by every worker when it
+lives in Redis.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from html import escape
-from typing import Any
 
 from lg_router.catalog import ModelCatalog
-from lg_router.server.metrics import breaker_state
-from lg_router.server.runner import Outcome
+from lg_router.health import Health
+from lg_router.server.metrics import breaker_state, health_states
+from lg_router.server.outcome import Outcome
 
 RECENT = 50
 LATENCY_WINDOW = 200
@@ -101,19 +102,22 @@ def _state_class(state: str) -> str:
     return "state-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in state)
 
 
-def render(log: RecentLog, health: Any = None) -> str:
+def render(log: RecentLog, health: Health | None = None) -> str:
     """The status page's HTML."""
     entries, models, spend, requests = log.snapshot()
+    states = health_states(health)
     currency = next((m.pricing.currency for m in log.catalog.models if m.pricing.known), "USD")
     rows = []
     for spec in log.catalog.models:
         median, ok, failed = models[spec.id]
-        state = breaker_state(health, spec.id)
+        state = breaker_state(health, spec.id, states)
+        known = states.get(spec.id)
+        reason = f" ({known.reason})" if known is not None and known.reason and state != "closed" else ""
         latency = f"{median * 1000:.1f} ms" if median is not None else "-"
         caps = ", ".join(sorted(spec.capabilities))
         rows.append(
             f'<tr class="model-row" data-model="{escape(spec.id)}"><td>{escape(spec.id)}</td>'
-            f'<td class="{_state_class(state)}">{escape(state)}</td><td>{latency}</td>'
+            f'<td class="{_state_class(state)}">{escape(state)}{escape(reason)}</td><td>{latency}</td>'
             f"<td>{ok}</td><td>{failed}</td><td>{escape(caps)}</td></tr>"
         )
     recent = []

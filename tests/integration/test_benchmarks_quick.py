@@ -37,8 +37,15 @@ def test_quick_benchmarks_print_every_benchmark() -> None:
         "4 fallback": ["ideal: timeout + direct 2nd call", "compiled router graph .invoke"],
         "5 start-up": ["import lg_router", "import langgraph.graph, langchain_openai"],
         "6 streams": ["ideal: idle_timeout + 2nd first token", "(whole)", "hedge_after"],
-        "8 peers": ["sequential, server 0 ms", "openai SDK (bare)", "concurrent", "ms/request"],
-        "9 decomposition": ["LangGraph floor", "sync deadline thread hop", "ideal: floor + decision + model"],
+        "7 health": ["x timeout +", 'health="memory"'],
+        "8 memory": ["decisions (30% repeat, 20% paraphrase)", "exact (in-memory LRU)", "semantic threshold"],
+        "9 gateway": ["openai SDK -> model (direct)", 'serve, model="auto"', "own work per request"],
+        "10 peers": ["sequential, server 0 ms", "openai SDK (bare)", "concurrent", "ms/request"],
+        "11 decomposition": [
+            "LangGraph floor",
+            "sync deadline thread hop",
+            "ideal: floor + decision + model",
+        ],
     }
     for bench, needles in expected.items():
         bench_rows = "\n".join(r for r in rows if r.startswith(f"| {bench}"))

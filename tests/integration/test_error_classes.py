@@ -66,6 +66,7 @@ FALLS_BACK = {
     "404 model_not_found": Behavior.error(404, message="The model 'deepseek-v3.2' does not exist"),
     "connection reset": Behavior(kind="reset"),
     "malformed body": Behavior(kind="malformed"),
+    "200 that is not a completion": Behavior(kind="bad_shape"),
     "timeout": Behavior.hang(),
 }
 EXPECTED_KIND = {
@@ -81,6 +82,7 @@ EXPECTED_KIND = {
     "404 model_not_found": "model_not_found",
     "connection reset": "connection",
     "malformed body": "malformed",
+    "200 that is not a completion": "malformed",
     "timeout": "timeout",
 }
 
@@ -141,11 +143,14 @@ OVERFLOWS = {
 }
 
 
+@pytest.mark.parametrize("mode", ["sync", "async"])
 @pytest.mark.parametrize("server_kind", list(OVERFLOWS))
-def test_context_overflow_goes_only_to_a_larger_window(server: FaultServer, server_kind: str) -> None:
+def test_context_overflow_goes_only_to_a_larger_window(
+    server: FaultServer, server_kind: str, mode: str
+) -> None:
     # deepseek (8k) overflows; kimi has a larger window (128k), qwen a smaller one than kimi
     server.script(RANKED[0], OVERFLOWS[server_kind])
-    out = run(create_router(catalog(server, deepseek=8192), timeout=TIMEOUT).compile(), "sync")
+    out = run(create_router(catalog(server, deepseek=8192), timeout=TIMEOUT).compile(), mode)
     attempts = out["attempts"]
     assert [a.model_id for a in attempts] == RANKED[:2]
     assert attempts[0].context_overflow and attempts[0].failure == "context_overflow"
@@ -259,3 +264,62 @@ def test_retries_are_limited(server: FaultServer) -> None:
     assert [a.model_id for a in out["attempts"]] == [RANKED[0]] * 3 + [RANKED[1]]
     out = run(create_router(catalog(server), timeout=TIMEOUT, retries=0).compile(), "sync")
     assert [a.model_id for a in out["attempts"]] == RANKED[:2]
+
+
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
+@pytest.mark.parametrize(
+    ("fault", "falls_back"),
+    [
+        (Behavior.error(503), True),
+        (Behavior.error(404), True),
+        (Behavior(kind="malformed"), True),
+        (Behavior.error(400), False),
+        (Behavior.error(422), False),
+        (Behavior.error(401), False),  # every model shares the key
+    ],
+    ids=["503", "404", "malformed", "400", "422", "401"],
+)
+def test_runnable_router_sees_the_same_classes(
+    server: FaultServer, fault: Behavior, falls_back: bool, mode: str
+) -> None:
+    from lg_router import RunnableRouter
+
+    router = RunnableRouter(catalog(server), timeout=TIMEOUT)
+    server.script(RANKED[0], fault)
+    call = router.invoke if mode == "invoke" else (lambda task: asyncio.run(router.ainvoke(task)))
+    if falls_back:
+        answer = call(CODE_TASK)
+        assert [a["model_id"] for a in answer.response_metadata["attempts"]] == RANKED[:2]
+        assert answer.response_metadata["model_name"] == RANKED[1]
+    else:
+        with pytest.raises(RoutingError) as info:
+            call(CODE_TASK)
+        assert [a.model_id for a in info.value.attempts] == [RANKED[0]]
+        assert server.calls() == 1
+
+
+def test_retry_after_never_sleeps_past_the_total_timeout(server: FaultServer) -> None:
+    server.script(RANKED[0], [Behavior.rate_limited(retry_after=0.6, latency=0.2), Behavior()])
+    graph = create_router(catalog(server), timeout=TIMEOUT, total_timeout=0.7).compile()
+    started = time.perf_counter()
+    out = run(graph, "sync")  # 0.2 s spent + 0.6 s wait > 0.7 s total: no retry, fall back now
+    assert time.perf_counter() - started < 0.7 + 0.5
+    assert [a.model_id for a in out["attempts"]] == RANKED[:2]
+    assert server.calls(RANKED[0]) == 1
+
+
+@pytest.mark.parametrize("mode", ["stream", "astream"])
+def test_short_retry_after_is_retried_while_streaming(server: FaultServer, mode: str) -> None:
+    from lg_router import RunnableRouter
+
+    server.script(RANKED[0], [Behavior.rate_limited(retry_after=0.2), Behavior()])
+    router = RunnableRouter(catalog(server), timeout=TIMEOUT)
+
+    async def collect() -> list:
+        return [c async for c in router.astream(CODE_TASK)]
+
+    chunks = list(router.stream(CODE_TASK)) if mode == "stream" else asyncio.run(collect())
+    assert "".join(str(c.content) for c in chunks) == f"answer from {RANKED[0]}"
+    attempts = chunks[-1].response_metadata["attempts"]
+    assert [(a["model_id"], a["outcome"]) for a in attempts] == [(RANKED[0], "error"), (RANKED[0], "ok")]
+    assert server.calls(RANKED[1]) == 0

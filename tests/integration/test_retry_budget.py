@@ -36,14 +36,17 @@ async def _burst(graph: object) -> list[BaseException | None]:
 
 def test_upstream_calls_stay_within_the_budget(overloaded: FaultServer) -> None:
     catalog = ModelCatalog.preset("oxlo").with_endpoint(overloaded.base_url)
-    budget = RetryBudget(0.2, min_retries=10)
+    budget = RetryBudget(0.2, min_retries=10, window=60)  # the whole test in one window
     graph = create_router(catalog, timeout=TIMEOUT, retry_budget=budget, health=None).compile()
     errors = asyncio.run(_burst(graph))
-    calls = overloaded.calls()
-    assert REQUESTS <= calls <= REQUESTS * 1.2 + budget.min_retries
     assert all(isinstance(e, RoutingError) for e in errors)  # nothing answered in time
+    bound = REQUESTS * 1.2 + budget.min_retries
+    # every attempt is at most one upstream call (on a loaded machine some time out before
+    # they are even sent): both stay within the budget
+    attempts = sum(len(e.attempts) for e in errors if isinstance(e, RoutingError))
+    assert attempts == REQUESTS + budget.counts()[1] <= bound
+    assert overloaded.calls() <= bound
     fast = [e for e in errors if isinstance(e, RetryBudgetExceededError)]
-    assert len(fast) >= REQUESTS - (0.2 * REQUESTS + budget.min_retries)
     assert all("retry budget is spent" in str(e) for e in fast)
     assert sum(len(e.attempts) == 1 for e in fast) >= REQUESTS - (0.2 * REQUESTS + budget.min_retries)
 
@@ -53,6 +56,5 @@ def test_without_a_budget_every_request_tries_every_ranked_model(overloaded: Fau
     graph = create_router(catalog, timeout=TIMEOUT, retry_budget=None, health=None).compile()
     errors = asyncio.run(_burst(graph))
     assert not any(isinstance(e, RetryBudgetExceededError) for e in errors)
-    assert all(len(e.attempts) == 3 for e in errors if isinstance(e, RoutingError))
-    # the load the budget prevents (a few attempts may time out before they are even sent)
-    assert overloaded.calls() > 2 * REQUESTS
+    # the load the budget prevents: three attempts per request
+    assert sum(len(e.attempts) for e in errors if isinstance(e, RoutingError)) == 3 * REQUESTS

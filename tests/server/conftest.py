@@ -29,9 +29,15 @@ def fault(upstream: FaultServer) -> Iterator[FaultServer]:
 
 @pytest.fixture(scope="module")
 def gateway(upstream: FaultServer) -> Iterator[GatewayProcess]:
-    """`lg-router serve` (one worker, gateway key :data:`GATEWAY_KEY`) in front of ``upstream``."""
-    with GatewayProcess(upstream.base_url, args=["--timeout", "5"]) as process:
+    """`lg-router serve` (one worker, gateway key :data:`GATEWAY_KEY`) in front of ``upstream``.
+
+    Health is off so that failures scripted by one test do not open a breaker that
+    changes the next test's routing; the health tests start their own gateway.
+    """
+    with GatewayProcess(upstream.base_url, args=["--timeout", "5", "--health", "off"]) as process:
         yield process
+        # Whatever the tests did, the gateway itself never failed with a traceback.
+        assert "Traceback" not in process.log(), process.log()[-4000:]
 
 
 @pytest.fixture

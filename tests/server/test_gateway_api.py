@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import httpx
 import openai
@@ -221,13 +222,17 @@ def test_streaming_sync(gateway: GatewayProcess, key: str, fault: FaultServer) -
 
 
 def test_streaming_fallback_before_first_token(gateway: GatewayProcess, key: str, fault: FaultServer) -> None:
-    fault.script("anthropic/claude-sonnet-4.5", Behavior.rate_limited(0.1))
+    # A Retry-After longer than the router waits for: the next ranked model at once. (The
+    # router then leaves that model alone for those 30 s, so no other test of this module
+    # routes a task to it first.)
+    fault.script("google/gemini-3.1-pro-preview", Behavior.rate_limited(30))
     with client(gateway, key).chat.completions.with_streaming_response.create(
         model="auto",
-        messages=[{"role": "user", "content": "Refactor this Python function to use a generator."}],
+        messages=[{"role": "user", "content": "Prove that the square root of 2 is irrational."}],
         stream=True,
     ) as raw:
         ranked = raw.headers["x-lg-router-ranked"].split(",")
+        assert ranked[0] == "google/gemini-3.1-pro-preview"
         chunks = list(raw.parse())
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == f"answer from {provider_name(ranked[1])}"
@@ -235,18 +240,34 @@ def test_streaming_fallback_before_first_token(gateway: GatewayProcess, key: str
     assert [a["outcome"] for a in final.lg_router["attempts"]] == ["error", "ok"]
 
 
-def test_stream_failing_after_tokens_ends_with_an_error_event(
+def test_stream_failing_after_tokens_is_continued_by_the_next_model(
     gateway: GatewayProcess, key: str, fault: FaultServer
 ) -> None:
     fault.script("anthropic/claude-sonnet-4.5", Behavior(kind="cut_stream", cut_after=2))
-    fault.script("openai/gpt-4o", Behavior(kind="cut_stream", cut_after=2))
-    fault.script("claude-3-sonnet", Behavior(kind="cut_stream", cut_after=2))
-    fault.script("anthropic/claude-3-sonnet", Behavior(kind="cut_stream", cut_after=2))
+    stream = client(gateway, key).chat.completions.create(
+        model="auto", messages=[{"role": "user", "content": "Refactor this Python function."}], stream=True
+    )
+    chunks = [c for c in stream if c.choices]
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    assert text == "answer from anthropic/claude-3-sonnet"  # two tokens, then the rest from the next
+    models = [c.model for c in chunks if c.choices[0].delta.content]
+    assert models[0] == "anthropic/claude-sonnet-4.5" and models[-1] == "claude-3-sonnet"
+    final = chunks[-1]
+    assert final.model == "claude-3-sonnet" and final.choices[0].finish_reason == "stop"
+    attempts = [(a["model_id"], a["outcome"], a["streamed"]) for a in final.lg_router["attempts"]]
+    assert attempts == [("anthropic/claude-sonnet-4.5", "error", True), ("claude-3-sonnet", "ok", False)]
+
+
+def test_stream_failing_everywhere_after_tokens_ends_with_an_error_event(
+    gateway: GatewayProcess, key: str, fault: FaultServer
+) -> None:
+    for model in ("anthropic/claude-sonnet-4.5", "anthropic/claude-3-sonnet", "openai/gpt-4o"):
+        fault.script(model, Behavior(kind="cut_stream", cut_after=2))
     stream = client(gateway, key).chat.completions.create(
         model="auto", messages=[{"role": "user", "content": "Refactor this Python function."}], stream=True
     )
     received = []
-    with pytest.raises(openai.APIError):
+    with pytest.raises(openai.APIError, match="after the answer had started streaming"):
         for chunk in stream:
             received.append(chunk)
     assert received, "tokens before the failure reached the client"
@@ -322,6 +343,7 @@ def test_metrics_and_healthz(gateway: GatewayProcess, key: str, fault: FaultServ
     client(gateway, key).chat.completions.create(
         model="auto", messages=[{"role": "user", "content": "Refactor this Python function."}]
     )
+    assert httpx.post(f"{gateway.base_url}/chat/completions", json={}).status_code == 401
     assert httpx.get(f"{gateway.url}/healthz").json()["status"] == "ok"
     text = httpx.get(f"{gateway.url}/metrics").text
     assert 'lg_router_gateway_fallbacks_total{model="anthropic/claude-sonnet-4.5"}' in text
@@ -329,7 +351,7 @@ def test_metrics_and_healthz(gateway: GatewayProcess, key: str, fault: FaultServ
     assert 'lg_router_model_attempt_seconds_bucket{le="0.5",model="openai/gpt-4o"}' in text or (
         "lg_router_model_attempt_seconds_bucket" in text
     )
-    assert 'lg_router_gateway_requests_total{code="401",route="-"}' in text  # from the bad-key test
+    assert 'lg_router_gateway_requests_total{code="401",route="-"}' in text
 
 
 def test_concurrency_limit_is_429_with_retry_after(
@@ -381,3 +403,82 @@ def test_graceful_shutdown_finishes_in_flight_streams(
         assert "Finished server process" in gateway.log()
     finally:
         fault.set_default(Behavior())
+
+
+def test_no_keys_on_loopback_serves_with_a_warning(upstream: FaultServer, fault: FaultServer) -> None:
+    with GatewayProcess(upstream.base_url, keys=()) as open_gateway:
+        anyone = OpenAI(base_url=open_gateway.base_url, api_key="anything", max_retries=0)
+        assert anyone.chat.completions.create(
+            model="auto", messages=[{"role": "user", "content": "hi"}]
+        ).model
+        assert "warning: no gateway keys" in open_gateway.log()
+
+
+def test_client_leaving_mid_stream_cancels_the_model_call(
+    gateway: GatewayProcess, key: str, fault: FaultServer
+) -> None:
+    fault.set_default(Behavior.drip(0.2, text="one two three four five six seven eight nine ten"))
+    try:
+        stream = client(gateway, key).chat.completions.create(
+            model="auto", messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        assert next(iter(stream)).choices[0].delta.content
+        stream.close()  # the client goes away after the first token
+        assert fault.wait_idle(10), "the model call was left running"
+        assert fault.requests[-1].outcome == "client_disconnected"
+        deadline = time.monotonic() + 10
+        while httpx.get(f"{gateway.url}/healthz").json()["in_flight"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert httpx.get(f"{gateway.url}/healthz").json()["in_flight"] == 0  # the slot is free again
+        metrics = httpx.get(f"{gateway.url}/metrics").text
+        assert 'lg_router_gateway_requests_total{code="499",route="auto"}' in metrics
+    finally:
+        fault.set_default(Behavior())
+
+
+def test_provider_key_never_leaves_the_gateway(key: str) -> None:
+    secret = "sk-provider-" + "7f3c9a1e5b" * 3
+    with FaultServer(api_key=secret) as provider:
+        env = {"UPSTREAM_KEY": secret}
+        with GatewayProcess(provider.base_url, args=["--api-key-env", "UPSTREAM_KEY"], env=env) as gw:
+            sdk = client(gw, key)
+            seen: list[str] = []
+            raw = sdk.chat.completions.with_raw_response.create(
+                model="auto", messages=[{"role": "user", "content": "hi"}]
+            )
+            seen += [raw.text, str(raw.headers)]
+            assert provider.requests[-1].headers["Authorization"] == f"Bearer {secret}"  # sent upstream
+            provider.script("openai/gpt-4o", Behavior.error(401, message=f"bad key {secret[:12]}..."))
+            provider.script("openai/gpt-4o-mini", Behavior.error(401))
+            failed = httpx.post(
+                f"{gw.base_url}/chat/completions",
+                json={"model": "openai/gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
+                headers={"authorization": f"Bearer {key}"},
+            )
+            assert failed.status_code in (400, 502)
+            seen += [failed.text, str(failed.headers)]
+            provider.clear_scripts()
+            with sdk.chat.completions.create(
+                model="auto", messages=[{"role": "user", "content": "hi"}], stream=True
+            ) as stream:
+                seen += [c.model_dump_json() for c in stream]
+            seen += [httpx.get(f"{gw.url}{path}").text for path in ("/", "/metrics", "/healthz")]
+            seen.append(sdk.models.list().model_dump_json())
+            seen.append(gw.log())
+    leaked = [s for s in seen if secret in s or secret[:12] in s]
+    assert not leaked, leaked[0][:500]
+
+
+def test_health_off_means_no_breaker_and_no_memory_of_failures(
+    gateway: GatewayProcess, key: str, fault: FaultServer
+) -> None:
+    # The module's gateway runs with --health off.
+    assert client(gateway, key).models.retrieve("openai/gpt-4o").breaker_state == "n/a"
+    fault.script("google/gemini-3.1-pro-preview", Behavior.rate_limited(30))
+    messages = [{"role": "user", "content": "Prove that the square root of 2 is irrational."}]
+    for _ in range(6):  # more failures than open a breaker when health is on
+        client(gateway, key).chat.completions.create(model="auto", messages=messages)
+    fault.clear_scripts()
+    raw = client(gateway, key).chat.completions.with_raw_response.create(model="auto", messages=messages)
+    assert raw.headers["x-lg-router-attempts"] == "google/gemini-3.1-pro-preview=ok"
+    assert 'class="state-n-a">n/a<' in httpx.get(f"{gateway.url}/").text

@@ -9,15 +9,18 @@ import shutil
 import struct
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from openai import OpenAI
 
 from lg_router import ModelCatalog
 from lg_router.decision import Attempt, RankedModel, RoutingDecision
+from lg_router.health import MemoryHealth
 from lg_router.server import status
-from lg_router.server.runner import Outcome
+from lg_router.server.outcome import Outcome
 from lg_router.server.wire import ChatRequest
 from tests.server.harness import CATALOG, GatewayProcess
 from tests.support.fault_server import Behavior, FaultServer
@@ -61,12 +64,23 @@ def png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
-def test_status_page_in_headless_chromium(gateway: GatewayProcess, key: str, fault: FaultServer) -> None:
+@pytest.fixture(scope="module")
+def health_gateway(upstream: FaultServer) -> Iterator[GatewayProcess]:
+    """A gateway with the default in-memory health store (breakers on)."""
+    with GatewayProcess(upstream.base_url, args=["--timeout", "5"]) as process:
+        yield process
+
+
+def test_status_page_in_headless_chromium(
+    health_gateway: GatewayProcess, key: str, fault: FaultServer
+) -> None:
+    gateway = health_gateway
     fault.script("anthropic/claude-sonnet-4.5", Behavior.error(500))
     sdk = OpenAI(base_url=gateway.base_url, api_key=key, max_retries=0)
-    sdk.chat.completions.create(
-        model="auto", messages=[{"role": "user", "content": "Refactor this function."}]
-    )
+    for _ in range(5):  # five failures in a row open the coder's breaker; fallbacks answer
+        sdk.chat.completions.create(
+            model="auto", messages=[{"role": "user", "content": "Refactor this function."}]
+        )
     sdk.chat.completions.create(
         model="smart-select", messages=[{"role": "user", "content": "Classify this."}]
     )
@@ -78,7 +92,14 @@ def test_status_page_in_headless_chromium(gateway: GatewayProcess, key: str, fau
         assert f'class="model-row" data-model="{model_id}"' in html
     assert html.count('class="decision-row"') >= 2
     assert "anthropic/claude-sonnet-4.5 error; " in html  # the fallback shows in the recent decisions
-    assert "smart-select" in html and ">n/a<" in html  # no shared health configured: n/a
+    sonnet = html.split('data-model="anthropic/claude-sonnet-4.5"', 1)[1].split("</tr>", 1)[0]
+    assert 'class="state-open">open (' in sonnet  # the breaker the failures opened
+    mini = html.split('data-model="openai/gpt-4o-mini"', 1)[1].split("</tr>", 1)[0]
+    assert 'class="state-closed">closed<' in mini
+    assert "smart-select" in html
+    metrics = httpx.get(f"{gateway.url}/metrics").text
+    assert 'lg_router_breaker_state{model="anthropic/claude-sonnet-4.5",state="open"} 1.0' in metrics
+    assert 'lg_router_breaker_state{model="openai/gpt-4o-mini",state="closed"} 1.0' in metrics
     assert "<script" not in html and "http" not in html.split("<body>", 1)[1]  # no external assets
 
     with tempfile.TemporaryDirectory(prefix="lg-shot-") as tmp:
@@ -89,13 +110,6 @@ def test_status_page_in_headless_chromium(gateway: GatewayProcess, key: str, fau
         assert shot.stat().st_size > 20_000  # a rendered page with tables, not a blank image
         keep = Path(tempfile.gettempdir()) / "lg-router-status-page.png"
         shutil.copy(shot, keep)  # left for a person to look at
-
-
-class _Health:
-    """A health object of the duck-typed shape the gateway reads."""
-
-    def breaker_state(self, model_id: str) -> str:
-        return "open" if model_id == "openai/gpt-4o" else "closed"
 
 
 def test_render_shows_breaker_states_latency_and_spend() -> None:
@@ -115,9 +129,13 @@ def test_render_shows_breaker_states_latency_and_spend() -> None:
     ]
     request = ChatRequest(messages=[], requested="auto", pinned=None)
     log.add(Outcome(request, decision, attempts, 2.3, 200, "openai/gpt-4o-mini"))
-    html = status.render(log, _Health())
+    health = MemoryHealth()
+    for _ in range(5):  # five failures in a row open a breaker (BreakerPolicy.failures)
+        health.record(Attempt(model_id="openai/gpt-4o", outcome="timeout", seconds=2.0, retryable=True))
+    health.record(attempts[1])
+    html = status.render(log, health)
     row = html.split('data-model="openai/gpt-4o"', 1)[1].split("</tr>", 1)[0]
-    assert 'class="state-open">open<' in row and "2000.0 ms" in row
+    assert 'class="state-open">open (' in row and "2000.0 ms" in row
     mini = html.split('data-model="openai/gpt-4o-mini"', 1)[1].split("</tr>", 1)[0]
     assert ">closed<" in mini and "250.0 ms" in mini
     assert "0.001500 USD" in html

@@ -24,6 +24,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field
 
 from lg_router import ModelCatalog
+from lg_router.classifiers import Classifier, RulesClassifier
 
 
 class ScriptedFailure(ConnectionError):
@@ -54,6 +55,7 @@ class ScriptedChat(BaseChatModel):
     lock: Any = Field(default_factory=threading.Lock)
     repeat_names: bool = False
     gate: Any = None  # a threading.Event the stream waits for after its first token
+    tool_loop: bool = False  # keep calling the tool after tool results (an agent that never stops)
 
     @property
     def _llm_type(self) -> str:
@@ -75,7 +77,7 @@ class ScriptedChat(BaseChatModel):
 
     def _pieces(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> list[AIMessageChunk]:
         tools = kwargs.get("tools") or []
-        answered = bool(messages) and isinstance(messages[-1], ToolMessage)
+        answered = bool(messages) and isinstance(messages[-1], ToolMessage) and not self.tool_loop
         if tools and self.tool_args is not None and not answered:
             choice = kwargs.get("tool_choice")
             name = tools[0]["function"]["name"]
@@ -270,3 +272,85 @@ def scripted(
         msg = f"unknown behavior {behavior!r}"
         raise ValueError(msg)
     return ScriptedChat(**fields, **kwargs)
+
+
+# -- memory (decision cache, stickiness, budgets) ---------------------------------------
+
+
+def priced_catalog(base_url: str = "http://127.0.0.1:9/v1") -> ModelCatalog:
+    """Three tool-capable models with known per-token prices (USD per million tokens).
+
+    ``premium`` (quality 5, vision, $30/$60), ``standard`` (quality 3, $3/$6) and
+    ``budget`` (quality 2, $0.30/$0.60); ``standard`` is the default model.
+    """
+    models: dict[str, Any] = {}
+    for model_id, quality, price, extra in (
+        ("premium", 5, 30.0, ["vision", "coding", "reasoning"]),
+        ("standard", 3, 3.0, ["coding"]),
+        ("budget", 2, 0.3, []),
+    ):
+        models[model_id] = {
+            "description": f"model {model_id}",
+            "capabilities": ["general", "tools", "json", *extra],
+            "strengths": ["coding", "general"] if "coding" in extra else ["general"],
+            "context_window": 32768,
+            "pricing": {"currency": "USD", "input_per_million": price, "output_per_million": 2 * price},
+            "quality": quality,
+            "speed": 6 - quality,
+        }
+    return ModelCatalog.from_dict(
+        {
+            "name": "priced",
+            "base_url": base_url,
+            "default_model": "standard",
+            "default_timeout": 5,
+            "default_max_output_tokens": 256,
+            "models": models,
+        }
+    )
+
+
+class CountingClassifier(Classifier):
+    """Wraps a classifier (default: rules) and counts how often it is really asked."""
+
+    def __init__(self, inner: Classifier | None = None) -> None:
+        self.inner = inner or RulesClassifier()
+        self.name = self.inner.name
+        self.calls = 0
+
+    def classify(self, view: Any, candidates: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return self.inner.classify(view, candidates, **kwargs)
+
+
+class ToolResultRerouter(Classifier):
+    """Rules, but a turn ending in a tool result is ranked in reverse.
+
+    Stands for routers that read a tool's output as a new task and re-route every ReAct
+    step: without stickiness the tool result goes to another model.
+    """
+
+    name = "rerouter"
+
+    def classify(self, view: Any, candidates: Any, **kwargs: Any) -> Any:
+        decision = RulesClassifier().classify(view, candidates, **kwargs)
+        if isinstance(view.messages[-1], ToolMessage):
+            return decision.model_copy(update={"ranked": tuple(reversed(decision.ranked))})
+        return decision
+
+
+def word_embedder(dim: int = 256) -> Any:
+    """A deterministic bag-of-words embedder (lower-cased words hashed into ``dim`` slots).
+
+    Paraphrases that share most words land close together; unrelated texts do not.
+    """
+    import hashlib
+
+    def embed(text: str) -> list[float]:
+        vector = [0.0] * dim
+        for word in "".join(c if c.isalnum() else " " for c in text.lower()).split():
+            slot = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "big") % dim
+            vector[slot] += 1.0
+        return vector
+
+    return embed

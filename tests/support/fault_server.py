@@ -49,6 +49,8 @@ Behaviours (``Behavior.kind``), as seen on the wire:
 ``echo_auth``
     401 whose error message quotes the request's ``Authorization`` header (what some
     gateways do: "Incorrect API key provided: Bearer sk-..."), to test redaction.
+``bad_shape``
+    200 with a well-formed JSON body whose ``choices`` is null (not a chat completion).
 ``proxy``
     forward to the upstream server given as ``FaultServer(upstream=...)`` (default
     behaviour when an upstream is configured).
@@ -111,6 +113,8 @@ KINDS = frozenset(
         "unfinished_stream",
         "proxy",
         "echo_auth",
+        # --- error classes: a 200 whose JSON is well formed but not a chat completion
+        "bad_shape",
     }
 )
 
@@ -1051,6 +1055,16 @@ class FaultServer:
         created = int(time.time())
         headers = {"x-fault-server-kind": kind, **behavior.headers}
 
+        if kind == "bad_shape":  # error classes: 200, valid JSON, ``choices`` null (vLLM does this)
+            record.status = 200
+            shape = {
+                "id": cid,
+                "object": "chat.completion",
+                "created": created,
+                "model": model,
+                "choices": None,
+            }
+            return web.json_response(shape, headers=headers)
         if kind == "malformed":
             record.status = 200
             if not stream:

@@ -64,3 +64,27 @@ async def test_a_continuation_streams_once_through_a_parent_graph(mode: str) -> 
     final = app.invoke(inputs)["messages"][-1]
     assert final.content == "answer from kimi-k2.6"
     assert final.response_metadata["model_name"] == "kimi-k2.6"
+
+
+def test_stream_times_come_from_the_run_context() -> None:
+    import threading
+
+    from lg_router import RouterContext
+
+    gate = threading.Event()  # never set: deepseek stalls after its first token
+    fakes = {m: scripted(m, gate=gate) if m == "deepseek-v3.2" else scripted(m) for m in IDS}
+    graph = create_router(chat_models=fakes).compile()  # default idle_timeout: 30 s
+    items = list(
+        graph.stream(
+            {"messages": [("user", CODE_TASK)]},
+            stream_mode=["messages", "values"],
+            context=RouterContext(idle_timeout=0.2),
+        )
+    )
+    gate.set()
+    final = [data for mode, data in items if mode == "values"][-1]
+    assert [(a.model_id, a.outcome, a.streamed) for a in final["attempts"]] == [
+        ("deepseek-v3.2", "timeout", True),
+        ("kimi-k2.6", "ok", False),
+    ]
+    assert final["messages"][-1].content == "answer from kimi-k2.6"

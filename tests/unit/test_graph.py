@@ -212,7 +212,7 @@ def test_missing_api_key_raised_at_first_call_naming_the_env_var(monkeypatch: py
 
 
 def test_works_as_a_node_in_a_messages_state_parent() -> None:
-    router = create_router(chat_models=models()).compile()
+    router = create_router(chat_models=models(), sticky="off").compile()  # each turn routed afresh
     parent = StateGraph(MessagesState)
     parent.add_node("llm", router)
     parent.add_edge(START, "llm")
@@ -239,7 +239,9 @@ def test_run_options_come_from_configurable_and_context() -> None:
 
 
 def test_attempts_reset_between_runs_on_one_thread() -> None:
-    graph = create_router(chat_models=models(deepseek="error")).compile(checkpointer=InMemorySaver())
+    graph = create_router(chat_models=models(deepseek="error"), sticky="off").compile(
+        checkpointer=InMemorySaver()
+    )
     cfg = {"configurable": {"thread_id": "x"}}
     first = graph.invoke({"messages": [("user", CODE_TASK)]}, cfg)
     second = graph.invoke({"messages": [("user", CODE_TASK)]}, cfg)

@@ -78,7 +78,8 @@ def test_checkpoints_hold_plain_data_and_warn_nothing(caplog: pytest.LogCaptureF
     fakes = {m: scripted(m) for m in ids}
     fakes["deepseek-v3.2"] = scripted("deepseek-v3.2", "error")
     saver = InMemorySaver()
-    graph = create_router(chat_models=fakes).compile(checkpointer=saver)
+    # sticky="off": both runs start on the failing first choice (each gets two attempts)
+    graph = create_router(chat_models=fakes, sticky="off").compile(checkpointer=saver)
     cfg = {"configurable": {"thread_id": "t"}}
     caplog.set_level(logging.WARNING)
     for _ in range(2):
@@ -92,3 +93,22 @@ def test_checkpoints_hold_plain_data_and_warn_nothing(caplog: pytest.LogCaptureF
     assert isinstance(state["decision"], RoutingDecision) and state["decision"] == out["decision"]
     assert [type(a) for a in state["attempts"]] == [Attempt, Attempt]
     assert [a.outcome for a in state["attempts"]] == ["error", "ok"]
+
+
+def test_structured_check_reads_a_repeated_tool_name_once() -> None:
+    from langchain_core.messages import AIMessage
+    from langchain_core.output_parsers.openai_tools import PydanticToolsParser
+    from pydantic import BaseModel
+
+    from lg_router.execution.retry import check_answer
+    from lg_router.state import RunOptions
+
+    class Joke(BaseModel):
+        setup: str
+
+    options = RunOptions.build(answer_parser=PydanticToolsParser(tools=[Joke], first_tool_only=True))
+    # llama.cpp repeats the name on every streamed chunk; merged, it reads "JokeJokeJoke"
+    answer = AIMessage(content="", tool_calls=[{"name": "JokeJokeJoke", "args": {"setup": "s"}, "id": "1"}])
+    assert check_answer(answer, options) is answer
+    with pytest.raises(Exception, match="without calling"):
+        check_answer(AIMessage(content="just text"), options)

@@ -91,3 +91,14 @@ def test_retry_budget_allows_a_fraction_of_first_attempts() -> None:
     assert budget.counts() == (50, 12)
     with pytest.raises(InvalidOptionError, match="window"):
         RetryBudget(window=0)
+
+
+@pytest.mark.parametrize("name", ["first_token_timeout", "idle_timeout", "total_timeout", "hedge_after"])
+@pytest.mark.parametrize("value", [0, -1, float("nan"), float("inf"), 1e300, "5"], ids=repr)
+def test_stream_timeouts_share_the_validator(name: str, value: object) -> None:
+    with pytest.raises(InvalidOptionError, match=f"'{name}'"):
+        create_router(chat_models=MODELS, **{name: value})  # type: ignore[arg-type]
+    with pytest.raises(InvalidOptionError, match=f"'{name}'"):
+        RunnableRouter(chat_models=MODELS, **{name: value})
+    with pytest.raises(InvalidOptionError, match=f"'{name}'"):
+        RunOptions.resolve({"configurable": {name: value}})

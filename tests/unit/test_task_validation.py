@@ -80,9 +80,19 @@ def test_runnable_invoke_refuses_bad_task_without_calling_a_model(bad: tuple[Any
     assert all(not m.calls for m in models.values())
 
 
-# Dicts given to the graph itself are converted by LangGraph's add_messages reducer
-# before the router sees them, so the tool-message case is checked on route()/invoke.
+# Dicts given to the graph itself are converted by the state's messages reducer (LangGraph's
+# add_messages, wrapped) before any node runs; the tool-message case is reported from there.
 GRAPH_CASES = sorted(k for k in BAD_TASKS if not k.startswith("tool message"))
+
+
+@pytest.mark.parametrize("case", sorted(k for k in BAD_TASKS if k.startswith("tool message")))
+def test_graph_refuses_tool_message_without_id_before_any_node(case: str) -> None:
+    task, _ = BAD_TASKS[case]
+    models = fakes()
+    graph = create_router(_catalog(), chat_models=models).compile()
+    with pytest.raises(InvalidTaskError, match="tool_call_id"):
+        graph.invoke({"messages": task})
+    assert all(not m.calls for m in models.values())
 
 
 @pytest.mark.parametrize("case", GRAPH_CASES)

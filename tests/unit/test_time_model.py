@@ -228,3 +228,39 @@ def test_a_stalled_fake_stream_is_continued_in_sync_and_async(mode: str) -> None
         (second, "ok", False),
     ]
     gate.set()
+
+
+def test_a_tool_call_name_repeated_on_every_piece_is_merged_once() -> None:
+    # llama.cpp's server repeats the name and id on every piece of the arguments
+    pieces = ['{"set', 'up": "a"', ', "punchline": "b"}']
+    chunks = [
+        AIMessageChunk(content="", tool_call_chunks=[{"name": "Joke", "args": a, "id": "c1", "index": 0}])
+        for a in pieces
+    ]
+    source = _source()
+    source.chunks = chunks
+    (call,) = source.message().tool_calls
+    assert (call["name"], call["id"], call["args"]) == ("Joke", "c1", {"setup": "a", "punchline": "b"})
+    relay = Relay({"callbacks": []}, "m", [])
+    for chunk in chunks:
+        relay.pieces(chunk)
+    assert [p.tool_call_chunks[0]["name"] for p in relay.closing()] == ["Joke", None, None]
+    assert chunks[1].tool_call_chunks[0]["name"] == "Joke"  # the model's own chunks are unchanged
+
+
+@pytest.mark.parametrize("spent", [False, True])
+def test_a_hedge_spends_the_retry_budget_and_is_skipped_when_it_is_spent(spent: bool) -> None:
+    from lg_router import RetryBudget
+
+    models = fakes(alpha={"delay": 0.4})  # alpha is slow to its first token
+    budget = RetryBudget(0.0, min_retries=0 if spent else 5)
+    router = RunnableRouter(small_catalog(), chat_models=models, hedge_after=0.05, retry_budget=budget)
+    chunks = list(router.stream("Say hello to the team"))
+    meta = chunks[-1].response_metadata
+    outcomes = [(a["model_id"], a["outcome"]) for a in meta["attempts"]]
+    second = meta["decision"]["ranked"][1]["model_id"]
+    if spent:  # no budget left: no second call, the first model answers
+        assert outcomes == [("alpha", "ok")] and not models[second].calls
+    else:
+        assert outcomes == [("alpha", "hedged"), (second, "ok")]
+        assert budget.counts()[1] == 1  # the hedge was one extra attempt
