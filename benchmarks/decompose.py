@@ -11,6 +11,8 @@ The parts, each timed alone and interleaved with the others (median per call):
 * the lg-router graph with every model a fake chat model (defaults: health on, retry
   budget, continuation), and ``RunnableRouter`` over the same.
 
+* around a model that sleeps 20 ms: the same CPU work costs more between idle waits
+  (caches and the CPU go to other processes), which is what a 20 ms server adds;
 * CPU per request at 1,000 concurrent runs in one event loop (no network), with
   CPython's cyclic GC on and off: what concurrency itself costs LangGraph runs.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import resource
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -73,6 +76,53 @@ def _node(value: Any, is_async: bool) -> Any:
         return value
 
     return anode if is_async else node
+
+
+class SleepyChat(FakeChat):
+    """Answers ``ok`` after ``time.sleep(0.02)``: a 20 ms model without a network."""
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        time.sleep(0.02)
+        return super()._generate(messages)
+
+
+def _sleepy_rows(quick: bool) -> list[Row]:
+    """Sync rows around a 20 ms model: what CPU work costs between idle waits."""
+    from langgraph.graph import END, START, MessagesState, StateGraph
+
+    from benchmarks.clients import catalog_for
+    from lg_router import create_router
+    from lg_router.execution.deadline import run_with_deadline
+
+    catalog = catalog_for("http://127.0.0.1:9/v1")
+    model = SleepyChat()
+    graph = create_router(catalog, chat_models={m: SleepyChat() for m in catalog.ids}).compile()
+    builder = StateGraph(MessagesState)
+    builder.add_node("model", lambda state: {"messages": [model.invoke(state["messages"])]})
+    builder.add_edge(START, "model")
+    builder.add_edge("model", END)
+    floor = builder.compile()
+    messages = [HumanMessage(SHORT_TASK)]
+    alone = "20 ms model alone"
+    samples = interleave(
+        {
+            alone: lambda: model.invoke(messages),
+            "20 ms model in a deadline thread": lambda: run_with_deadline(
+                lambda: model.invoke(messages), 10.0
+            ),
+            "LangGraph floor + 20 ms model": lambda: floor.invoke({"messages": messages}),
+            "lg-router graph, 20 ms models": lambda: graph.invoke({"messages": messages}),
+        },
+        10 if quick else 100,
+        warmup=3,
+    )
+    rows = rows_for(BENCH, "sync, 20 ms model (sleeps), in process", samples, alone)
+    base = median(samples[alone])
+    for row in rows:
+        row.note = f"{(row.median - base) * 1000:+.2f} ms vs the model alone"
+    return rows
 
 
 def floor_graph(is_async: bool = False) -> Any:
@@ -209,4 +259,5 @@ def run(quick: bool) -> list[Row]:
     rows.extend(rows_for(BENCH, case, asamples, FLOOR))
     _goal_rows(case, asamples, decision, rows)
     rows.extend(_concurrent_rows(asyn, quick))
+    rows.extend(_sleepy_rows(quick))
     return rows
