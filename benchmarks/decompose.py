@@ -98,12 +98,12 @@ def _sleepy_rows(quick: bool) -> list[Row]:
 
     catalog = catalog_for("http://127.0.0.1:9/v1")
     model = SleepyChat()
-    graph = create_router(catalog, chat_models={m: SleepyChat() for m in catalog.ids}).compile()
+    graph: Any = create_router(catalog, chat_models={m: SleepyChat() for m in catalog.ids}).compile()
     builder = StateGraph(MessagesState)
     builder.add_node("model", lambda state: {"messages": [model.invoke(state["messages"])]})
     builder.add_edge(START, "model")
     builder.add_edge("model", END)
-    floor = builder.compile()
+    floor: Any = builder.compile()
     messages = [HumanMessage(SHORT_TASK)]
     alone = "20 ms model alone"
     samples = interleave(
@@ -177,7 +177,7 @@ def parts() -> tuple[dict[str, Callable[[], Any]], dict[str, Callable[[], Any]]]
     messages = [HumanMessage(SHORT_TASK)]
     floor, shape = floor_graph(), shape_graph(catalog)
     afloor, ashape = floor_graph(is_async=True), shape_graph(catalog, is_async=True)
-    graph = create_router(catalog, chat_models=fakes).compile()
+    graph: Any = create_router(catalog, chat_models=fakes).compile()
     router = RunnableRouter(catalog, chat_models=fakes)
     fake = FakeChat()
     sync: dict[str, Callable[[], Any]] = {

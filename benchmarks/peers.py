@@ -187,7 +187,8 @@ def _child(variant: str, url: str, transport: str, n: int, rounds: int) -> dict[
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"{variant} on {transport} failed: {tail[:160]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
 
 
 def _sequential(server: BenchServer, quick: bool) -> list[Row]:
