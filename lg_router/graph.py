@@ -171,7 +171,7 @@ def create_router(
     memory = RouterMemory(
         cat, type(chosen).__name__, cache=as_decision_cache(decision_cache), semantic=semantic_cache
     )
-    decider = Decider(cat, chosen, store, memory)
+    decider = Decider(cat, chosen, store, memory, timeout=timeout)
 
     builder = StateGraph(
         RouterState, context_schema=RouterContext, input_schema=RouterInput, output_schema=RouterOutput

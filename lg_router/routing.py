@@ -74,10 +74,12 @@ class Decider:
         classifier: Classifier,
         health: Health | None = None,
         memory: RouterMemory | None = None,
+        *,
+        timeout: float | None = None,
     ) -> None:
         self.catalog = catalog
         self.classifier = classifier
-        self.gate = HealthGate(health, catalog) if health is not None else None
+        self.gate = HealthGate(health, catalog, timeout=timeout) if health is not None else None
         self.memory = memory or RouterMemory(catalog, type(classifier).__name__)
 
     def prepare(

@@ -89,12 +89,13 @@ def _read(redis: str | None, file: Path | None, prefix: str) -> tuple[list[dict[
     if not url or not url.startswith(("redis://", "rediss://", "unix://")):
         msg = "say where the health is: --redis URL (or LG_ROUTER_HEALTH=redis://...) or --file PATH"
         raise InvalidOptionError(msg)
-    from lg_router.health.shared import read_shared
+    from lg_router.health.shared import read_shared, safe_url
 
+    where = safe_url(url)
     try:
-        return read_shared(url, prefix=prefix), f"Redis {url.split('@')[-1]}, prefix {prefix}"
+        return read_shared(url, prefix=prefix), f"Redis {where}, prefix {prefix}"
     except Exception as exc:  # the redis client's errors: one clear line
-        msg = f"cannot read health from Redis at {url.split('@')[-1]}: {type(exc).__name__}: {exc}"
+        msg = f"cannot read health from Redis at {where}: {type(exc).__name__}"
         raise InvalidOptionError(msg) from exc
 
 

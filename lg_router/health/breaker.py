@@ -203,6 +203,8 @@ class Breaker:
         self.reason = str(record.get("reason", ""))
         self.cooldown = float(record.get("cooldown", self.policy.cooldown))
         self.probe_until = self.lease_until = 0.0
+        if was == "open":
+            return None  # both replicas opened it: take the newer record quietly
         return "opened" if was == "closed" else "reopened"
 
     def seconds_left(self, now: float) -> float:

@@ -53,14 +53,20 @@ class Admission:
 class HealthGate:
     """Filters a feasible pool through a health store (one per router)."""
 
-    def __init__(self, health: Health, catalog: ModelCatalog) -> None:
+    def __init__(self, health: Health, catalog: ModelCatalog, *, timeout: float | None = None) -> None:
         self.health = health
         self.catalog = catalog
+        self.timeout = timeout  # the router's default seconds per attempt
+
+    def _deadline(self, model_id: str, options: RunOptions) -> float:
+        """An attempt's deadline, resolved as the execution node resolves it."""
+        spec = self.catalog[model_id]
+        return options.timeout or spec.timeout or self.timeout or self.catalog.default_timeout
 
     def admit(self, pool: Feasible, options: RunOptions) -> tuple[Feasible, Admission]:
         """Drop models whose breaker is open (all kept if all are), take half-open probes."""
         ids = [m.id for m in pool.models]
-        timeout = options.timeout or max(self.catalog.timeout_for(m) for m in ids)
+        timeout = max(self._deadline(m, options) for m in ids)
         unavailable, probes = self.health.check(ids, claim_ttl=timeout + PROBE_MARGIN)
         kept, note = healthy(pool, unavailable)
         admission = Admission(

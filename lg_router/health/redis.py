@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from lg_router.health.breaker import Breaker, BreakerPolicy
+from lg_router.health.shared import safe_url
 from lg_router.health.stats import Outcome
 from lg_router.health.store import Listener, MemoryHealth
 from lg_router.redaction import get_logger
@@ -95,7 +96,17 @@ class RedisHealth(MemoryHealth):
         self.syncs = 0
 
     def __repr__(self) -> str:
-        return f"RedisHealth({self.url!r}, prefix={self.prefix!r})"
+        return f"RedisHealth({self.where!r}, prefix={self.prefix!r})"
+
+    @property
+    def where(self) -> str:
+        """The Redis address without credentials (for logs and messages)."""
+        return safe_url(self.url)
+
+    @property
+    def connected(self) -> bool:
+        """False while the last exchange with Redis failed (routing uses local health)."""
+        return not self._down
 
     # -- the request side: local only ----------------------------------------------------
     def _changed(self, model_id: str, breaker: Breaker) -> None:
@@ -163,14 +174,14 @@ class RedisHealth(MemoryHealth):
                     log.warning(
                         "lg-router health: Redis at %s unreachable (%s: %s); routing on this "
                         "process's health until it is back",
-                        self.url,
+                        self.where,
                         type(exc).__name__,
                         exc,
                     )
             else:
                 if self._down:
                     self._down = False
-                    log.warning("lg-router health: Redis at %s reachable again", self.url)
+                    log.warning("lg-router health: Redis at %s reachable again", self.where)
             if stopping:
                 return
             self._wake.wait(self.refresh)

@@ -5,8 +5,19 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from lg_router.health.stats import quantile
+
+
+def safe_url(url: str) -> str:
+    """``redis://user:secret@host:6379/0`` -> ``redis://host:6379/0``."""
+    parts = urlsplit(url)
+    if parts.password is None and parts.username is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def read_shared(url: str, *, prefix: str = "lg-router:health", timeout: float = 2.0) -> list[dict[str, Any]]:

@@ -50,7 +50,8 @@ class Outcome:
             or "429" in (attempt.error or "")
             or ("RateLimit" in (attempt.error_type or ""))
         )
-        kind = "timeout" if attempt.outcome == "timeout" else ("rate_limited" if rate_limited else "error")
+        guessed = "timeout" if attempt.outcome == "timeout" else ("rate_limited" if rate_limited else "error")
+        kind = getattr(attempt, "failure", None) or guessed  # the errors part's class, when present
         counts = (attempt.retryable or attempt.streamed) and not attempt.context_overflow
         return cls(False, counts, kind, attempt.seconds, first_token, None, retry_after)
 
@@ -58,7 +59,11 @@ class Outcome:
 _KIND_WORDS = {
     "timeout": ("timeout", "timeouts"),
     "rate_limited": ("429", "429s"),
-    "error": ("error", "errors"),
+    "overloaded": ("overloaded reply", "overloaded replies"),
+    "server": ("server error", "server errors"),
+    "connection": ("connection error", "connection errors"),
+    "malformed": ("malformed reply", "malformed replies"),
+    "model_not_found": ("model-not-found error", "model-not-found errors"),
 }
 
 
@@ -66,7 +71,7 @@ def describe_failures(kinds: Counter[str]) -> str:
     """``"5 timeouts"``, ``"2 timeouts, 1 error"``: a run of failures in words."""
     parts = []
     for kind, n in kinds.most_common():
-        one, many = _KIND_WORDS.get(kind, (kind, kind + "s"))
+        one, many = _KIND_WORDS.get(kind, ("error", "errors"))
         parts.append(f"{n} {one if n == 1 else many}")
     return ", ".join(parts)
 

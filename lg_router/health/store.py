@@ -249,6 +249,11 @@ class MemoryHealth(Health):
                 return ModelState(model_id=model_id, breaker="closed")
             return self._state(model_id, self.clock())
 
+    def breaker_state(self, model_id: str) -> str:
+        """``"closed"``, ``"open"`` or ``"half_open"`` (what the gateway's status page shows)."""
+        breaker = self._breakers.get(model_id)
+        return "closed" if breaker is None else breaker.current(self.clock())
+
     def states(self) -> list[ModelState]:
         now = self.clock()
         with self._lock:

@@ -9,6 +9,7 @@ import pytest
 
 from lg_router import ModelCatalog, create_router
 from lg_router.health import BreakerPolicy, MemoryHealth
+from tests.health.replica import ANSWER_TIMEOUT, catalog_for
 from tests.support.cli_proc import run_cli
 from tests.support.fault_server import Behavior, FaultServer
 
@@ -20,7 +21,7 @@ RANKED = ["deepseek-v3.2", "kimi-k2.6", "qwen-3-32b"]  # the rules' ranking for 
 
 
 def _catalog(server: FaultServer) -> ModelCatalog:
-    return ModelCatalog.preset("oxlo").with_endpoint(server.base_url)
+    return catalog_for(server.base_url, TIMEOUT)  # only the hung model times out fast
 
 
 @pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
@@ -29,7 +30,7 @@ def test_with_the_first_model_hanging_only_the_first_requests_wait(
 ) -> None:
     fault_server.script(RANKED[0], Behavior.hang())
     store = MemoryHealth(BreakerPolicy(failures=3))
-    graph = create_router(_catalog(fault_server), timeout=TIMEOUT, health=store).compile()
+    graph = create_router(_catalog(fault_server), timeout=ANSWER_TIMEOUT, health=store).compile()
 
     async def runs() -> list[dict]:
         return [await graph.ainvoke({"messages": [("user", TASK)]}) for _ in range(10)]
@@ -52,7 +53,7 @@ def test_a_running_process_dumps_its_store_for_the_cli(fault_server: FaultServer
     fault_server.script(RANKED[0], Behavior.hang())
     dump = tmp_path / "health.json"
     store = MemoryHealth(BreakerPolicy(failures=2), dump_to=dump, dump_every=0.05)
-    graph = create_router(_catalog(fault_server), timeout=TIMEOUT, health=store).compile()
+    graph = create_router(_catalog(fault_server), timeout=ANSWER_TIMEOUT, health=store).compile()
     for _ in range(4):
         graph.invoke({"messages": [("user", TASK)]})
     store.dump(dump)  # what the dump thread writes within dump_every; written here to not wait
@@ -68,3 +69,15 @@ def test_a_running_process_dumps_its_store_for_the_cli(fault_server: FaultServer
     assert table.returncode == 0, table.stderr
     line = next(line for line in table.stdout.splitlines() if RANKED[0] in line)
     assert "open" in line and "2 timeouts" in line
+
+
+def test_a_429_with_retry_after_takes_the_model_out_at_once_for_that_long(fault_server: FaultServer) -> None:
+    fault_server.script(RANKED[0], Behavior.rate_limited(retry_after=20))
+    store = MemoryHealth()  # default thresholds: 5 failures would be needed otherwise
+    graph = create_router(_catalog(fault_server), timeout=ANSWER_TIMEOUT, health=store).compile()
+    outputs = [graph.invoke({"messages": [("user", TASK)]}) for _ in range(3)]
+    assert fault_server.calls(RANKED[0]) == 1
+    assert [a.model_id for a in outputs[0]["attempts"]] == RANKED[:2]
+    reason = outputs[1]["decision"].excluded[RANKED[0]]
+    assert reason.startswith("cooling down until ") and reason.endswith("429 with Retry-After 20 s")
+    assert 18 < store.state(RANKED[0]).cooldown_left <= 20

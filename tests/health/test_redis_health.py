@@ -17,13 +17,14 @@ import pytest
 from lg_router import ModelCatalog, create_router
 from lg_router.health import BreakerPolicy
 from lg_router.health.redis import RedisHealth
+from tests.health.replica import ANSWER_TIMEOUT, catalog_for
 from tests.support.cli_proc import REPO, clean_env, run_cli
 from tests.support.fault_server import Behavior, FaultServer
 from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.integration
 
-TIMEOUT = 0.3
+TIMEOUT = 0.5  # of the hung model only; the others have ANSWER_TIMEOUT
 TASK = "Refactor this Python function to use list comprehensions."
 RANKED = ["deepseek-v3.2", "kimi-k2.6", "qwen-3-32b"]  # the rules' ranking for TASK
 
@@ -87,7 +88,9 @@ def test_failures_seen_by_one_replica_make_the_others_skip_the_model(
     replicas: list[Replica], fault_server: FaultServer, redis_server: RedisServer
 ) -> None:
     for replica in replicas:  # every replica has routed (and so watches) the catalog
-        assert replica.send("run")["answered_by"] == RANKED[0]
+        # A loaded machine may time out a replica's very first call: warm up until it answers.
+        assert any(replica.send("run")["answered_by"] == RANKED[0] for _ in range(3))
+    before = fault_server.calls(RANKED[0])
     fault_server.script(RANKED[0], Behavior.hang())
     first, *others = replicas
     for _ in range(3):
@@ -102,7 +105,7 @@ def test_failures_seen_by_one_replica_make_the_others_skip_the_model(
             assert out["attempts"] == [[RANKED[1], "ok"]]
             assert out["excluded"][RANKED[0]].startswith("cooling down until ")
             assert "3 timeouts in" in out["excluded"][RANKED[0]]
-    assert fault_server.calls(RANKED[0]) == 3 + 3  # three warm-up answers, three timeouts
+    assert fault_server.calls(RANKED[0]) == before + 3  # the three timeouts of the first replica
 
     shown = run_cli("health", "--redis", redis_server.url, "--json")
     assert shown.returncode == 0, shown.stderr
@@ -121,8 +124,9 @@ def test_killing_redis_mid_run_loses_no_request(
     caplog.set_level(logging.WARNING, logger="lg_router.health")
     fault_server.script(RANKED[0], Behavior.hang())
     store = RedisHealth(redis_server.url, policy=BreakerPolicy(failures=2), refresh=0.05)
-    catalog = ModelCatalog.preset("oxlo").with_endpoint(fault_server.base_url)
-    graph = create_router(catalog, timeout=TIMEOUT, health=store).compile()
+    graph = create_router(
+        catalog_for(fault_server.base_url, TIMEOUT), timeout=ANSWER_TIMEOUT, health=store
+    ).compile()
     answers = []
     try:
         for i in range(12):
@@ -131,7 +135,7 @@ def test_killing_redis_mid_run_loses_no_request(
             out = graph.invoke({"messages": [("user", TASK)]})
             answers.append(out["messages"][-1].response_metadata["model_name"])
         deadline = time.monotonic() + 5
-        while not store._down and time.monotonic() < deadline:  # the sync thread notices
+        while store.connected and time.monotonic() < deadline:  # the sync thread notices
             time.sleep(0.02)
         for _ in range(3):
             out = graph.invoke({"messages": [("user", TASK)]})
@@ -165,7 +169,7 @@ def test_a_redis_that_never_answers_does_not_hold_up_requests(fault_server: Faul
         assert time.monotonic() - started < 15  # not 5 x the 30 s Redis socket timeout
         assert store.syncs == 0  # Redis never answered once, meanwhile
     finally:
-        store._stop.set()
+        store.close(flush_timeout=0)
         for conn in accepted:
             conn.close()
         listener.close()
@@ -177,7 +181,7 @@ def test_cli_run_shares_what_it_saw_through_redis(
     fault_server.script(RANKED[0], Behavior.hang())
     result = run_cli(
         "run", TASK, "--base-url", fault_server.base_url, "--api-key-env", "NO_KEY",
-        "--timeout", str(TIMEOUT), "--health", redis_server.url, "--json",
+        "--timeout", "2", "--health", redis_server.url, "--json",
         env={"NO_KEY": "x"},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -250,3 +254,22 @@ def test_after_the_cooldown_exactly_one_replica_probes(redis_server: RedisServer
     finally:
         for store in stores:
             store.close()
+
+
+def test_the_redis_password_never_reaches_logs_or_messages(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="lg_router.health")
+    from tests.support.redis_server import free_port
+
+    url = f"redis://:s3cret-pw@127.0.0.1:{free_port()}/0"  # nothing listens there
+    store = RedisHealth(url, refresh=0.05)
+    try:
+        store.record(_timeout("m"))
+        assert _wait_for(lambda: not store.connected)
+    finally:
+        store.close(flush_timeout=0)
+    assert "s3cret" not in repr(store)
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "unreachable" in logged and "s3cret" not in logged
+    shown = run_cli("health", "--redis", url)
+    assert shown.returncode != 0 and "cannot read health from Redis at redis://127.0.0.1:" in shown.stderr
+    assert "s3cret" not in shown.stderr + shown.stdout

@@ -221,3 +221,44 @@ def test_bad_options_are_typed_errors() -> None:
     store = MemoryHealth()
     assert resolve_health(store) is store
     assert isinstance(resolve_health("memory"), MemoryHealth)
+
+
+def test_a_probe_claim_lasts_the_attempt_deadline_of_the_router(clock: Clock) -> None:
+    from lg_router.health.gate import HealthGate
+    from lg_router.policy import feasible
+    from lg_router.state import RunOptions
+    from lg_router.task import view
+    from tests.support.fakes import small_catalog
+
+    catalog = small_catalog()
+    store = health(clock, failures=1, cooldown=10)
+    gate = HealthGate(store, catalog, timeout=2.0)  # create_router(timeout=2.0)
+    pool = feasible(catalog, view("hello"))
+    store.record(timeout("alpha"))
+    clock.advance(10)
+    kept, admission = gate.admit(pool, RunOptions.build())
+    assert admission.probes == ("alpha",) and "alpha" in [m.id for m in kept.models]
+    clock.advance(2.9)  # 2 s deadline + 1 s margin: still this run's probe
+    assert "alpha" in gate.admit(pool, RunOptions.build())[1].skipped
+    clock.advance(0.2)
+    assert gate.admit(pool, RunOptions.build())[1].probes == ("alpha",)
+
+
+def test_replicas_adopt_only_newer_breaker_records(clock: Clock) -> None:
+    from lg_router.health.breaker import Breaker
+
+    policy = BreakerPolicy(cooldown=30)
+    mine, theirs = Breaker(policy, needs_lease=True), Breaker(policy, needs_lease=True)
+    theirs.trip(clock(), 30, "5 timeouts in 9 s")
+    assert mine.adopt(theirs.record(), clock()) == "opened"
+    assert str(mine.verdict(clock(), claim_ttl=5)).endswith(": 5 timeouts in 9 s")
+    stale = dict(theirs.record(), version=theirs.version - 1, state="closed")
+    assert mine.adopt(stale, clock()) is None and mine.state == "open"
+    assert mine.adopt(theirs.record(), clock()) is None  # the same record twice: no change
+    clock.advance(30)
+    # Cooldown over: without the shared probe lease this replica does not probe.
+    assert str(mine.verdict(clock(), claim_ttl=5)).startswith("half-open, waiting for the probe lease")
+    mine.lease_until = clock() + 2
+    assert mine.verdict(clock(), claim_ttl=5) is None
+    theirs.close(clock())
+    assert mine.adopt(theirs.record(), clock()) == "closed" and mine.state == "closed"
