@@ -2,25 +2,33 @@
 
     python -m evals [--split dev|holdout|all] [--json] [--misses] [--confusion]
                     [--preference balanced] [--category coding ...]
+                    [--classifier learned|rules|...] [--catalog oxlo|tiers]
+    python -m evals --compare      # every offline classifier x catalog x split, one table
 
-For every item it calls ``lg_router.route(item.messages, preference=...)`` (offline:
-the default rules classifier, the default catalog) and scores the decision:
+For every item it calls ``lg_router.route(item.messages, preference=..., classifier=...,
+catalog=...)`` (offline: the default classifier and the ``oxlo`` catalog unless told)
+and scores the decision:
 
 * top-1     ``ranked[0].model_id`` is one of the item's acceptable models (``expected``)
 * strict    ``ranked[0].model_id`` is the item's best model (``expected[0]``)
 * category  ``decision.category`` equals the item's labelled category
 * top-3     any of ``ranked[:3]`` is an acceptable model
+
+On the ``tiers`` catalog "acceptable" means an acceptable tier (see ``evals/tiers.py``),
+and the report adds the input-cost saving against sending everything to the top tier.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
 from collections import Counter, defaultdict
 from typing import Any
 
+from . import tiers
 from .data import CATEGORIES, SPLITS, Item, load
 
 METRICS = ("top1", "strict", "category", "top3")
@@ -37,7 +45,7 @@ def _model_ids(decision: Any) -> list[str]:
     return ids
 
 
-def evaluate_item(item: Item, route: Any, preference: str) -> dict[str, Any]:
+def evaluate_item(item: Item, route: Any, preference: str, catalog: str = "oxlo") -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         decision = route(item.messages, preference=preference)
@@ -60,6 +68,25 @@ def evaluate_item(item: Item, route: Any, preference: str) -> dict[str, Any]:
     pred_cat = getattr(decision, "category", None)
     pred_cat = getattr(pred_cat, "value", pred_cat)  # tolerate an Enum
     top = ids[0] if ids else None
+    if catalog == "tiers":
+        tier = tiers.score(item, decision)
+        ok = tiers.acceptable_tiers(item)
+        return {
+            "id": item.id,
+            "category": item.category,
+            "expected": sorted(ok),
+            "predicted_category": None if pred_cat is None else str(pred_cat),
+            "ranked": ids[:3],
+            "error": None,
+            "top1": tier["ok"],
+            "strict": tier["ok"],
+            "category_ok": str(pred_cat) == item.category,
+            "top3": any(tiers.TIER_OF.get(m) in ok for m in ids[:3]),
+            "cost": tier["cost"],
+            "top_cost": tier["top_cost"],
+            "seconds": time.perf_counter() - t0,
+            "preview": item.preview(),
+        }
     return {
         "id": item.id,
         "category": item.category,
@@ -96,6 +123,9 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
 
     per_cat = {c: stats(groups[c]) for c in CATEGORIES if groups.get(c)}
     overall = stats(results)
+    top_cost = sum(r.get("top_cost", 0.0) for r in results)
+    if top_cost:
+        overall["saving"] = 1 - sum(r.get("cost", 0.0) for r in results) / top_cost
     present = [s for s in per_cat.values() if s["n"]]
     macro = {m: sum(s[m] for s in present) / len(present) for m in METRICS} if present else {}
     confusion: dict[str, Counter] = defaultdict(Counter)
@@ -121,7 +151,7 @@ def print_report(
     show_confusion: bool,
     elapsed: float,
 ) -> None:
-    print(f"lg-router routing eval - split={split}, {len(results)} items, {elapsed:.1f}s")
+    print(f"lg-router routing eval - {split}, {len(results)} items, {elapsed:.1f}s")
     header = f"{'category':<14}{'n':>5}{'top-1':>9}{'strict':>9}{'category':>10}{'top-3':>9}{'errors':>8}"
     print(header)
     print("-" * len(header))
@@ -137,6 +167,8 @@ def print_report(
             f"{'overall':<14}{o['n']:>5}{_pct(o['top1']):>9}{_pct(o['strict']):>9}"
             f"{_pct(o['category']):>10}{_pct(o['top3']):>9}{o['errors']:>8}"
         )
+        if "saving" in o:
+            print(f"{'saving':<14}{'':>5}{_pct(o['saving']):>9}  input cost vs always the top tier")
         m = summary["macro"]
         print(
             f"{'macro avg':<14}{'':>5}{_pct(m['top1']):>9}{_pct(m['strict']):>9}"
@@ -182,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--category", action="append", choices=CATEGORIES, help="only these categories (repeatable)"
     )
+    ap.add_argument("--classifier", default=None, help="classifier name (default: the router's default)")
+    ap.add_argument("--catalog", choices=("oxlo", "tiers"), default="oxlo")
+    ap.add_argument("--compare", action="store_true", help="every offline classifier x catalog x split")
     args = ap.parse_args(argv)
 
     try:
@@ -189,12 +224,17 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:
         print(f"cannot import lg_router.route: {exc}", file=sys.stderr)
         return 2
+    if args.compare:
+        from .compare import main as compare
+
+        return compare(args.preference)
 
     items = load(args.split)
     if args.category:
         items = [i for i in items if i.category in args.category]
+    decide = functools.partial(route, classifier=args.classifier, catalog=args.catalog)
     t0 = time.perf_counter()
-    results = [evaluate_item(i, route, args.preference) for i in items]
+    results = [evaluate_item(i, decide, args.preference, args.catalog) for i in items]
     elapsed = time.perf_counter() - t0
     summary = summarize(results)
     if args.json:
@@ -202,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "split": args.split,
                 "preference": args.preference,
+                "classifier": args.classifier,
+                "catalog": args.catalog,
                 "seconds": elapsed,
                 **summary,
                 "items": results,
@@ -212,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         print()
     else:
-        print_report(args.split, summary, results, args.misses, args.confusion, elapsed)
+        label = f"split={args.split}, catalog={args.catalog}, classifier={args.classifier or 'default'}"
+        print_report(label, summary, results, args.misses, args.confusion, elapsed)
     return 0
 
 

@@ -91,6 +91,8 @@ class ModelSpec(BaseModel):
     rules classifier and the ranking policy read them, never hard-coded ids.
     ``quality`` and ``speed`` are relative hints from 1 (lowest) to 5 within a catalog.
     ``context_window`` ``None`` means unknown: the context constraint is not applied.
+    ``languages`` names the human languages it handles well (``"Japanese"``, ...); a model
+    with the ``multilingual`` capability handles all, one with neither is taken as English-only.
     ``timeout`` bounds a whole non-streamed answer; ``first_token_timeout`` a streamed
     call until its first token, ``idle_timeout`` the gap between two streamed chunks.
     ``prefill`` says the endpoint continues a trailing assistant message (used to
@@ -116,6 +118,7 @@ class ModelSpec(BaseModel):
     idle_timeout: float | None = Field(default=None, gt=0, le=86_400, allow_inf_nan=False, strict=True)
     prefill: bool = False
     tier: str | None = None
+    languages: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _strengths_are_capabilities(self) -> ModelSpec:
@@ -133,6 +136,13 @@ class ModelSpec(BaseModel):
     def can(self, capability: str) -> bool:
         """Whether the catalog declares ``capability`` for this model."""
         return capability in self.capabilities
+
+    def handles(self, language: str) -> bool:
+        """Whether the model handles a language (names as the rules detect them)."""
+        if self.can("multilingual") or language == "English":
+            return True
+        low = language.lower()
+        return any(name.lower() in low for name in self.languages)
 
 
 class ModelCatalog(BaseModel):

@@ -80,7 +80,7 @@ def first_choice(state: RouterState) -> str:
 def create_router(
     catalog: ModelCatalog | str | None = None,
     *,
-    classifier: str | Classifier | None = "rules",
+    classifier: str | Classifier | None = None,
     chat_models: Mapping[str, BaseChatModel] | None = None,
     llm: BaseChatModel | None = None,
     preference: str = "balanced",
@@ -105,7 +105,7 @@ def create_router(
 
     Args:
         catalog: a :class:`ModelCatalog`, a preset name or a YAML path (default ``oxlo``).
-        classifier: ``"rules"`` (default), ``"llm"``, ``"hybrid"`` or a classifier instance.
+        classifier: ``"learned"`` (default: ``None``), ``"rules"``, ``"llm"``, ``"hybrid"`` or an instance.
         chat_models: ready-made chat models by catalog id, used instead of building
             ``ChatOpenAI`` from the catalog (tests, other providers).
         llm: the chat model of the ``llm``/``hybrid`` classifier (default: the catalog's

@@ -36,6 +36,8 @@ WEIGHTS: dict[str, tuple[float, float, float, float]] = {
 }
 STRENGTH_FIT = (1.0, 0.8, 0.65, 0.5, 0.4, 0.3)
 DEFAULT_BONUS = 0.3
+# A task written in another language: models that handle it gain, the others lose.
+LANGUAGE_BONUS, LANGUAGE_PENALTY = 0.1, 0.35
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,15 @@ def fit(spec: ModelSpec, category: str, default_id: str) -> tuple[float, str]:
     return value, why
 
 
+def language_fit(spec: ModelSpec, language: str | None) -> tuple[float, str]:
+    """The ranking's language requirement: a fit adjustment and its reason (none for English)."""
+    if not language or language == "English":
+        return 0.0, ""
+    if spec.handles(language):
+        return LANGUAGE_BONUS, f"handles {language}"
+    return -LANGUAGE_PENALTY, f"not declared for {language}"
+
+
 def _cheapness(candidates: Sequence[ModelSpec], view: TaskView, budget: int) -> dict[str, float]:
     costs = {m.id: m.pricing.estimate(view.tokens, budget) for m in candidates}
     known = [c for c in costs.values() if c is not None]
@@ -175,13 +186,20 @@ def rank(
     default_id: str,
     evidence: str = "",
     output_tokens: int = 1024,
+    language: str | None = None,
 ) -> list[RankedModel]:
-    """Order feasible models for a category under a preference (deterministic)."""
+    """Order feasible models for a category under a preference (deterministic).
+
+    ``language`` is the task's language when it is not English: a requirement that moves
+    the models that handle it up (see :func:`language_fit`), never an override.
+    """
     w_fit, w_q, w_s, w_c = WEIGHTS[check_preference(preference)]
     cheap = _cheapness(candidates, view, output_tokens)
     scored: list[tuple[float, int, ModelSpec, str]] = []
     for order, spec in enumerate(candidates):
         value, why = fit(spec, category, default_id)
+        bonus, lang_why = language_fit(spec, language)
+        value, why = value + bonus, f"{why}; {lang_why}" if lang_why else why
         score = (
             w_fit * value + w_q * (spec.quality - 1) / 4 + w_s * speed_term(spec)[0] + w_c * cheap[spec.id]
         )

@@ -11,7 +11,13 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 
 from lg_router.catalog import ModelCatalog, resolve_catalog
-from lg_router.classifiers import Classifier, HybridClassifier, LLMClassifier, RulesClassifier
+from lg_router.classifiers import (
+    Classifier,
+    HybridClassifier,
+    LearnedClassifier,
+    LLMClassifier,
+    RulesClassifier,
+)
 from lg_router.decision import RoutingDecision
 from lg_router.errors import InvalidOptionError
 from lg_router.health.gate import Admission, HealthGate
@@ -23,7 +29,13 @@ from lg_router.policy import Feasible, check_preference, enforce, feasible
 from lg_router.state import RunOptions
 from lg_router.task import TaskView, view
 
-CLASSIFIER_NAMES = ("rules", "llm", "hybrid")
+CLASSIFIER_NAMES = ("learned", "rules", "llm", "hybrid")
+DEFAULT_CLASSIFIER = "learned"  # the best offline classifier of the core install
+
+
+def available_classifiers() -> tuple[str, ...]:
+    """The offline classifiers this install can build, best first (no model calls)."""
+    return ("learned", "rules")
 
 
 def default_catalog(name: str = "oxlo") -> ModelCatalog:
@@ -43,8 +55,12 @@ def resolve_classifier(
     ``"llm"`` and ``"hybrid"`` use ``llm`` if given, else the catalog's default model
     (built lazily through ``provider``; its key is only needed when it is called).
     """
-    if classifier is None or classifier == "rules":
+    if classifier is None:
+        classifier = DEFAULT_CLASSIFIER
+    if classifier == "rules":
         return RulesClassifier()
+    if classifier == "learned":
+        return LearnedClassifier()
     if isinstance(classifier, Classifier):
         return classifier
     if classifier not in CLASSIFIER_NAMES:
@@ -212,7 +228,7 @@ def route(
         task: a string, or a list of messages (LangChain messages or OpenAI-style dicts,
             image parts allowed).
         catalog: a :class:`ModelCatalog`, a preset name or a YAML path (default ``oxlo``).
-        classifier: ``"rules"`` (default, offline), ``"llm"``, ``"hybrid"`` or an instance.
+        classifier: ``"learned"`` (default, offline), ``"rules"``, ``"llm"``, ``"hybrid"`` or an instance.
         preference: ``balanced``, ``quality``, ``speed`` or ``cost``.
         models: candidate pool (catalog ids); ``None`` means the whole catalog.
 

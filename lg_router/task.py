@@ -9,10 +9,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from langchain_core.messages import BaseMessage, HumanMessage
-from langchain_core.messages.utils import convert_to_messages, count_tokens_approximately
+from langchain_core.messages.utils import convert_to_messages
 from langchain_core.prompt_values import PromptValue
 
 from lg_router.errors import InvalidTaskError
+from lg_router.tokens import count_tokens
 
 IMAGE_PART_TYPES = frozenset({"image_url", "image"})
 TEXT_PART_TYPES = frozenset({"text", "reasoning", "thinking"})
@@ -227,7 +228,7 @@ def view(
     if not text.strip() and not context_text.strip() and images == 0:
         msg = "the task is empty: every message is blank. Send some text or an image"
         raise InvalidTaskError(msg)
-    tokens = count_tokens_approximately(messages, tools=list(tools) if tools else None)
+    tokens = count_tokens(messages, tools=tools)  # script-aware (lg_router.tokens)
     return TaskView(
         messages=tuple(messages),
         text=text,

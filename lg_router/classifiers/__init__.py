@@ -1,8 +1,9 @@
-"""Classifiers: ``rules`` (default, offline), ``llm`` (structured output), ``hybrid``."""
+"""Classifiers: ``learned`` (default), ``rules`` (both offline), ``llm`` (structured output), ``hybrid``."""
 
 from lg_router.classifiers.base import Classifier
 from lg_router.classifiers.hybrid import HybridClassifier
+from lg_router.classifiers.learned import LearnedClassifier
 from lg_router.classifiers.llm import LLMClassifier
 from lg_router.classifiers.rules import RulesClassifier
 
-__all__ = ["Classifier", "HybridClassifier", "LLMClassifier", "RulesClassifier"]
+__all__ = ["Classifier", "HybridClassifier", "LLMClassifier", "LearnedClassifier", "RulesClassifier"]

@@ -15,6 +15,9 @@ from functools import cached_property
 
 # Punctuation becomes a space; '+', '#' and '_' stay (c++, c#, snake_case).
 _PUNCT = str.maketrans({c: " " for c in "!\"$%&'()*,-./:;<=>?@[\\]^`{|}~\t\r\n"})
+# Kana, CJK, Hangul, Thai and full-width forms: no spaces between words, so "C++プログラム"
+# or "HTML로" are split where the script changes and the Latin word is read on its own.
+_SPACELESS_RUN = re.compile("([\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f\uff00-\uffef]+)")
 _DIGITS = str.maketrans("123456789", "000000000")
 
 
@@ -90,7 +93,15 @@ SIMPLE_PHRASES = (
     "fix the spelling", "to uppercase", "to lowercase", "given this paragraph", "read the paragraph",
     "given the following", "from the passage", "from this passage", "based on the passage",
     "according to the passage", "according to the text", "from the text", "count how many times",
+    "in this note", "in this email", "in this message", "in this paragraph", "in this passage",
+    "in this text", "in the text below", "in the passage below", "on a scale of",
 )  # fmt: skip
+# Small numbers spelled out in the Latin-script languages word problems come in.
+NUMBER_WORDS = _words(
+    "deux trois quatre cinq sept huit neuf zwei drei vier fünf sechs sieben acht neun zehn "
+    "dos tres cuatro cinco seis siete ocho nueve diez dois três quatro oito nove dez "
+    "quattro cinque sette otto dieci"
+)
 LANGUAGE_NAMES = _words(
     "japanese chinese mandarin cantonese korean russian ukrainian arabic hebrew hindi bengali tamil "
     "thai greek spanish french german portuguese italian dutch turkish indonesian vietnamese polish "
@@ -116,6 +127,9 @@ _FACTOID_RE = re.compile(
     r"^\W*(?:who|when|where|which|what (?:is|was|are|were) (?:the|a|an)\b|"
     r"how (?:many|much|long|old|far)|is|are|was|were|does|did|do|can|name|list)\b"
 )
+_COUNTING_RE = re.compile(r"^\W*how (?:many|much)\b")
+QUESTION_CHARS = 200  # where the question must end
+PASSAGE_WORDS = 40  # how much must follow it
 _LONG_HINT_RE = re.compile(r"\b\d{2,4}\s*k\s*[- ]?tokens?\b|\b\d{5,}\s*tokens?\b")
 _NUMBER_RE = re.compile(r"0+(?:[.,]0+)?")
 
@@ -150,7 +164,7 @@ class Text:
 
     @cached_property
     def tokens(self) -> list[str]:
-        return self.lower.translate(_PUNCT).split()
+        return _SPACELESS_RUN.sub(r" \1 ", self.lower).translate(_PUNCT).split()
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:
@@ -233,6 +247,16 @@ class Text:
 
     def factoid(self) -> bool:
         return _FACTOID_RE.match(self.lower) is not None
+
+    def question_first(self) -> bool:
+        """A short factual question, then a passage to read it in ("Who ...? <paragraph>")."""
+        mark = self.raw.find("?", 0, QUESTION_CHARS)
+        if mark < 0:
+            return False
+        question = Text(self.raw[:mark])
+        if len(question.raw.split()) > 25 or _COUNTING_RE.match(question.lower):
+            return False  # "How many ...?" first is how word problems start, too
+        return question.factoid() and len(self.raw[mark + 1 :].split()) >= PASSAGE_WORDS
 
     def long_hint(self) -> str | None:
         if "token" not in self.lower:

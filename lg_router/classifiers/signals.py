@@ -75,6 +75,7 @@ class Signals:
     scores: dict[str, float] = field(default_factory=dict)
     evidence: dict[str, list[str]] = field(default_factory=dict)
     language: str | None = None
+    translate: str | None = None
     words: int = 0
 
     def add(self, category: str, weight: float, why: str) -> None:
@@ -135,6 +136,7 @@ def detect(view: TaskView, *, long_context_tokens: int = LONG_CONTEXT_TOKENS) ->
         sig.add("multilingual", 6.0, f"written in {language}")
     translate = text.translate_request()
     if translate:
+        sig.translate = translate
         sig.add("multilingual", 4.0, f"asks for '{translate}'")
 
     fences = text.raw.count("```") + text.raw.count("~~~")
@@ -185,6 +187,8 @@ def detect(view: TaskView, *, long_context_tokens: int = LONG_CONTEXT_TOKENS) ->
             # Asked up front ("Extract ...", "Given this paragraph, ..."): the numbers and
             # data that follow are material to read, not a problem to solve.
             sig.add("simple", 2.0, "the instruction itself asks for extraction or a label")
+    if text.question_first():
+        sig.add("simple", 3.5, "a short question before a passage to read")
     if sig.words <= 25 and text.factoid() and not set(sig.scores) - {"simple"}:
         sig.add("simple", 1.5, f"a short question ({sig.words} words)")
     elif sig.words <= 12 and not sig.scores:

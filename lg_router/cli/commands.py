@@ -50,6 +50,7 @@ class Preference(str, Enum):
 class ClassifierName(str, Enum):
     """Built-in classifiers."""
 
+    learned = "learned"
     rules = "rules"
     llm = "llm"
     hybrid = "hybrid"
@@ -96,7 +97,8 @@ ModelsOpt = Annotated[
     str | None, typer.Option("--models", "-m", help="Candidate pool: comma-separated catalog ids.")
 ]
 ClassifierOpt = Annotated[
-    ClassifierName, typer.Option("--classifier", help="rules (offline), llm or hybrid.")
+    ClassifierName,
+    typer.Option("--classifier", help="learned (offline, default), rules (offline), llm or hybrid."),
 ]
 TaskArg = Annotated[
     str | None, typer.Argument(help="The task text, or '-' to read it from stdin.", show_default=False)
@@ -140,7 +142,7 @@ class RouterOptions:
         The user asked for the LLM to decide: say which key is missing rather than
         letting the rules decide in its place (the rules need no key).
         """
-        if self.classifier is not ClassifierName.rules:
+        if self.classifier in (ClassifierName.llm, ClassifierName.hybrid):
             from lg_router.cli.stream import check_keys
 
             check_keys(self.catalog, [self.catalog.fallback_default])
@@ -169,7 +171,7 @@ def route(
     catalog: CatalogOpt = None,
     preference: PrefOpt = Preference.balanced,
     models: ModelsOpt = None,
-    classifier: ClassifierOpt = ClassifierName.rules,
+    classifier: ClassifierOpt = ClassifierName.learned,
     json_output: JsonOpt = False,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
@@ -214,7 +216,7 @@ def run(
     catalog: CatalogOpt = None,
     preference: PrefOpt = Preference.balanced,
     models: ModelsOpt = None,
-    classifier: ClassifierOpt = ClassifierName.rules,
+    classifier: ClassifierOpt = ClassifierName.learned,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
     timeout: TimeoutOpt = None,
@@ -270,7 +272,7 @@ def chat(
     catalog: CatalogOpt = None,
     preference: PrefOpt = Preference.balanced,
     models: ModelsOpt = None,
-    classifier: ClassifierOpt = ClassifierName.rules,
+    classifier: ClassifierOpt = ClassifierName.learned,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
     timeout: TimeoutOpt = None,

@@ -67,7 +67,7 @@ def serve(
     catalog: CatalogOpt = None,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
-    classifier: ClassifierOpt = ClassifierName.rules,
+    classifier: ClassifierOpt = ClassifierName.learned,
     preference: PrefOpt = Preference.balanced,
     health: HealthOpt = None,
     cache: Annotated[

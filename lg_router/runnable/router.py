@@ -47,7 +47,7 @@ class RunnableRouter(BaseChatModel):
 
     Args:
         catalog: a :class:`ModelCatalog`, a preset name or a YAML path (default ``oxlo``).
-        classifier: ``"rules"`` (default), ``"llm"``, ``"hybrid"`` or a classifier.
+        classifier: ``"learned"`` (default), ``"rules"``, ``"llm"``, ``"hybrid"`` or a classifier.
         chat_models: ready-made chat models by catalog id (instead of built ``ChatOpenAI``).
         preference: default preference (``balanced``, ``quality``, ``speed``, ``cost``).
         models: default candidate pool (catalog ids).
@@ -94,7 +94,7 @@ class RunnableRouter(BaseChatModel):
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid", protected_namespaces=())
 
     catalog: Any = None
-    classifier: str | Classifier | None = "rules"
+    classifier: str | Classifier | None = None
     chat_models: dict[str, BaseChatModel] | None = None
     preference: str = "balanced"
     models: list[str] | None = None

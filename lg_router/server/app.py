@@ -69,7 +69,7 @@ def _transport(http_client: str, client_kwargs: Mapping[str, Any] | None) -> Any
 def create_app(
     catalog: ModelCatalog | str | None = None,
     *,
-    classifier: str | Classifier | None = "rules",
+    classifier: str | Classifier | None = None,
     preference: str = "balanced",
     health: str | Health | None = "memory",
     cache: Any = None,
@@ -87,7 +87,7 @@ def create_app(
 
     Args:
         catalog: a :class:`ModelCatalog`, a preset name or a YAML path (default ``oxlo``).
-        classifier: ``"rules"``, ``"llm"``, ``"hybrid"`` or a classifier instance.
+        classifier: ``"learned"`` (default), ``"rules"``, ``"llm"``, ``"hybrid"`` or an instance.
         preference: the default preference (a request's ``model_routing_config`` wins).
         health: model health (breakers, measured latency): ``"memory"`` (default, this
             process's), a Redis URL shared by every worker and replica, a ``Health``
@@ -175,7 +175,7 @@ def app_from_env() -> Starlette:
     )
     return create_app(
         catalog,
-        classifier=options.get("classifier", "rules"),
+        classifier=options.get("classifier"),
         preference=options.get("preference", "balanced"),
         health=options.get("health", "memory"),
         cache=options.get("cache"),

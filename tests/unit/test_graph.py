@@ -73,7 +73,7 @@ def test_error_then_timeout_falls_back_down_the_ranking(mode: str) -> None:
     assert out["messages"][-1].response_metadata["model_name"] == ranked[2]
     assert elapsed < 0.3 + 1.0  # one timeout, not more
     # the classifier ran once: the decision is not recomputed on fallback
-    assert out["decision"].classifier == "rules"
+    assert out["decision"].classifier == "learned"
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])

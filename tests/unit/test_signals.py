@@ -54,7 +54,7 @@ def test_extraction_asked_up_front_is_simple_despite_numbers() -> None:
         "prices for each month.\nDate,Open,High,Low,Close\n2022-01-01,150.02,155.28,148.50,153.80\n"
         "2022-01-02,154.32,157.25,153.48,156.25\n2022-02-01,160.50,163.28,159.50,161.80"
     )
-    decision = route(task)
+    decision = route(task, classifier="rules")
     assert decision.category == "simple"
     assert decision.best == "llama-3.3-70b"
     assert "the instruction itself asks for extraction or a label" in decision.ranked[0].justification

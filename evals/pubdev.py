@@ -1,0 +1,58 @@
+"""``python -m evals.pubdev``: task accuracy on the public rows kept out of training.
+
+``python -m evals.training.build`` sets aside a seeded share of the public training
+sources (``pubdev``: WritingBench, FreshQA, SWE-Lancer, AgentBench, GSM-Symbolic, CHAMP,
+HumanEval). Neither classifier was tuned on them; this counts how often each names the
+labelled task (coding, reasoning, general, simple) before the language is applied, per
+task and for non-English rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from evals.training.build import read
+from lg_router.classifiers.learned import TASKS, LearnedClassifier
+from lg_router.classifiers.rules import hard_category, rules_task
+from lg_router.classifiers.signals import detect
+from lg_router.task import view
+
+
+def _rules(text: str) -> str:
+    sig = detect(view(text))
+    hard = hard_category(sig)
+    return hard[0] if hard else rules_task(sig)[0]
+
+
+def table() -> dict[str, dict[str, float]]:
+    """``{classifier: {"overall", task..., "non-en", "n"}}`` on the built ``pubdev`` rows."""
+    rows = read("pubdev")
+    learned = LearnedClassifier()
+    deciders = {"learned": lambda text: learned.task(view(text))[0], "rules": _rules}
+    out: dict[str, dict[str, float]] = {}
+    for name, decide in deciders.items():
+        hits: Counter[str] = Counter()
+        seen: Counter[str] = Counter()
+        for row in rows:
+            ok = decide(row.text) == row.task
+            groups = ["overall", row.task] + (["non-en"] if row.language != "en" else [])
+            for g in groups:
+                seen[g] += 1
+                hits[g] += ok
+        out[name] = {g: round(hits[g] / seen[g], 3) for g in ("overall", *TASKS, "non-en")}
+        out[name]["n"] = seen["overall"]
+    return out
+
+
+def main() -> int:
+    head = ["classifier", "n", "task right", *TASKS, "non-en"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for name, r in table().items():
+        cells = [name, str(r["n"]), f"{r['overall']:.3f}", *(f"{r[t]:.2f}" for t in (*TASKS, "non-en"))]
+        print("| " + " | ".join(cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

