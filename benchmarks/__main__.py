@@ -11,7 +11,19 @@ import sys
 import time
 from collections.abc import Callable
 
-from benchmarks import concurrency, decision, fallback, gateway, health, memory, overhead, startup, streaming
+from benchmarks import (
+    concurrency,
+    decision,
+    decompose,
+    fallback,
+    gateway,
+    health,
+    memory,
+    overhead,
+    peers,
+    startup,
+    streaming,
+)
 from benchmarks.stats import Row, format_table, info_row
 
 SUITES: dict[str, tuple[str, Callable[[bool], list[Row]]]] = {
@@ -24,6 +36,8 @@ SUITES: dict[str, tuple[str, Callable[[bool], list[Row]]]] = {
     "health": (health.BENCH, health.run),
     "memory": (memory.BENCH, memory.run),
     "gateway": (gateway.BENCH, gateway.run),
+    "peers": (peers.BENCH, peers.run),
+    "decompose": (decompose.BENCH, decompose.run),
 }
 
 

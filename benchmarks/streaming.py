@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import threading
 import time
@@ -30,29 +31,20 @@ BENCH = "6 streams"
 TARGET_MS = 20.0
 
 
+def _largest_gap(stamped: Iterable[tuple[float, Any]]) -> tuple[float, int]:
+    """``(largest gap between two content chunks, content chunks)`` of ``(arrival, chunk)`` pairs."""
+    times = [now for now, chunk in stamped if getattr(chunk, "content", None)]
+    return max((b - a for a, b in itertools.pairwise(times)), default=0.0), len(times)
+
+
 def _gaps(chunks: Iterable[Any]) -> tuple[float, int]:
-    """``(largest gap between two content chunks, content chunks)`` of a consumed stream."""
-    last, gap, n = None, 0.0, 0
-    for chunk in chunks:
-        if not getattr(chunk, "content", None):
-            continue
-        now = time.perf_counter()
-        if last is not None:
-            gap = max(gap, now - last)
-        last, n = now, n + 1
-    return gap, n
+    """:func:`_largest_gap` of a stream consumed here (each chunk stamped as it arrives)."""
+    return _largest_gap((time.perf_counter(), chunk) for chunk in chunks)
 
 
 async def _agaps(chunks: Any) -> tuple[float, int]:
-    last, gap, n = None, 0.0, 0
-    async for chunk in chunks:
-        if not getattr(chunk, "content", None):
-            continue
-        now = time.perf_counter()
-        if last is not None:
-            gap = max(gap, now - last)
-        last, n = now, n + 1
-    return gap, n
+    """The async twin of :func:`_gaps`."""
+    return _largest_gap([(time.perf_counter(), chunk) async for chunk in chunks])
 
 
 def _first_token(chunks: Iterable[Any]) -> float:

@@ -67,10 +67,15 @@ class ModelProvider:
         """Import the chat-model library now if any model will be built (at graph build).
 
         Importing ``langchain_openai`` takes about a second; done here, it never runs
-        inside an attempt's deadline. Reads no env var and opens no connection.
+        inside an attempt's deadline. Reads no API key and opens no connection.
         """
         if any(m not in self._overrides for m in self.catalog.ids):
             import langchain_openai  # noqa: F401
+
+            # The first async client of a process imports and sets up its transport
+            # (~0.3 s): build one now and drop it. It opens no connection until a request.
+            if "http_async_client" not in self.client_kwargs:
+                async_http_client(timeout=1.0, **_tls())
 
     def __repr__(self) -> str:
         return f"ModelProvider(catalog={self.catalog.name!r}, built={sorted(self._models)})"
@@ -138,6 +143,35 @@ class ModelProvider:
 
 
 _SSL: ssl.SSLContext | None = None
+_AIOHTTP: bool | None = None  # whether the openai SDK's aiohttp transport is installed
+
+
+def _tls() -> dict[str, Any]:
+    if os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR"):
+        return {}  # httpx reads those itself
+    return {"verify": _ssl_context()}
+
+
+def async_http_client(**kwargs: Any) -> Any:
+    """The async HTTP client the router builds for one event loop (call it on that loop).
+
+    The openai SDK's aiohttp transport (``openai[aiohttp]``, a core dependency) when it
+    is installed: at 1,000 concurrent requests it costs about half the CPU of httpx,
+    whose per-request work is the limit then (README: Performance). Otherwise the SDK's
+    httpx client. Either takes the SDK's defaults (limits, redirects) plus ``kwargs``.
+    """
+    global _AIOHTTP
+    import openai
+
+    if _AIOHTTP is not False:
+        try:
+            client = openai.DefaultAioHttpClient(**kwargs)
+        except RuntimeError:  # "install the package with the `aiohttp` extra"
+            _AIOHTTP = False
+        else:
+            _AIOHTTP = True
+            return client
+    return openai.DefaultAsyncHttpxClient(**kwargs)
 
 
 def _ssl_context() -> ssl.SSLContext:
@@ -174,12 +208,7 @@ class _LoopClients:
         key = (base_url, timeout)
         http = self._clients.get(key)
         if http is None:
-            import openai
-
-            tls: dict[str, Any] = {}
-            if not (os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR")):
-                tls["verify"] = _ssl_context()  # else httpx reads those itself
-            http = openai.DefaultAsyncHttpxClient(timeout=timeout, **tls)
+            http = async_http_client(timeout=timeout, **_tls())
             self._clients[key] = http
         return http
 

@@ -125,7 +125,10 @@ def _redact_data(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _redact_data(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(_redact_data(v) for v in value)
+        items = [_redact_data(v) for v in value]
+        if hasattr(value, "_fields"):  # a named tuple (aiohttp's ConnectionKey in its errors)
+            return type(value)(*items)
+        return type(value)(items)
     return value
 
 

@@ -267,14 +267,19 @@ class RunOptions:
         *,
         defaults: Mapping[str, Any] | None = None,
     ) -> RunOptions:
-        """Merge defaults < ``config["configurable"]`` < runtime context."""
-        values: dict[str, Any] = dict(defaults or {})
+        """Merge defaults < ``config["configurable"]`` < runtime context.
+
+        A run that overrides nothing gets the defaults' options, validated once per
+        ``defaults`` mapping (a router's), not once per node of every run.
+        """
         configurable = (config or {}).get("configurable") or {}
-        values.update({k: configurable[k] for k in OPTION_KEYS if configurable.get(k) is not None})
+        found = {k: configurable[k] for k in OPTION_KEYS if configurable.get(k) is not None}
         if context is not None:
             ctx = context if isinstance(context, Mapping) else getattr(context, "__dict__", {})
-            values.update({k: v for k, v in ctx.items() if k in OPTION_KEYS and v is not None})
-        return cls.build(**values)
+            found.update({k: v for k, v in ctx.items() if k in OPTION_KEYS and v is not None})
+        if not found and defaults is not None:
+            return _plain_options(defaults)
+        return cls.build(**{**(defaults or {}), **found})
 
     @classmethod
     def build(cls, **values: Any) -> RunOptions:
@@ -318,3 +323,18 @@ class RunOptions:
             hedge_after=seconds["hedge_after"],
             on_stream_failure=on_stream_failure,  # type: ignore[arg-type]  # checked above
         )
+
+
+# id(defaults) -> (the mapping, a copy of it, its options); the copy catches a mutation.
+_PLAIN: dict[int, tuple[Mapping[str, Any], dict[str, Any], RunOptions]] = {}
+
+
+def _plain_options(defaults: Mapping[str, Any]) -> RunOptions:
+    cached = _PLAIN.get(id(defaults))
+    if cached is not None and cached[0] is defaults and cached[1] == defaults:
+        return cached[2]
+    options = RunOptions.build(**defaults)
+    if len(_PLAIN) >= 256:  # routers built in a loop: forget the old ones
+        _PLAIN.clear()
+    _PLAIN[id(defaults)] = (defaults, dict(defaults), options)
+    return options

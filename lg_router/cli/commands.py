@@ -13,6 +13,7 @@ import os
 import sys
 import time
 import traceback
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -20,6 +21,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
+from lg_router.catalog import ModelCatalog
 from lg_router.cli.env import load_catalog
 from lg_router.cli.health import HealthOpt, health_option
 from lg_router.cli.health import health as health_command
@@ -111,6 +113,41 @@ ImageOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
 
+@dataclass(frozen=True)
+class RouterOptions:
+    """The router options a command shares, resolved: the loaded catalog and the choices.
+
+    Typer has no option groups, so each command still declares ``--catalog``,
+    ``--models``, ``--classifier`` and ``--preference`` itself; this is what their values
+    turn into, passed on to every routing call the same way.
+    """
+
+    catalog: ModelCatalog
+    classifier: ClassifierName
+    preference: Preference
+    models: list[str] | None
+
+    def kwargs(self) -> dict[str, Any]:
+        """The keywords of ``route``, ``create_router``, ``evaluate`` and ``judge``."""
+        return {
+            "catalog": self.catalog,
+            "classifier": self.classifier.value,
+            "preference": self.preference.value,
+            "models": self.models,
+        }
+
+    def check_classifier_key(self) -> None:
+        """With ``--classifier llm/hybrid``, name a missing key of the model that classifies.
+
+        The user asked for the LLM to decide: say which key is missing rather than
+        letting the rules decide in its place (the rules need no key).
+        """
+        if self.classifier in (ClassifierName.llm, ClassifierName.hybrid):
+            from lg_router.cli.stream import check_keys
+
+            check_keys(self.catalog, [self.catalog.fallback_default])
+
+
 @app.callback()
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
@@ -145,20 +182,10 @@ def route(
     text = read_task(task, file)
     routed = build_task(text, image)
     cat = load_catalog(catalog, base_url=base_url, api_key_env=api_key_env)
-    if classifier in (ClassifierName.llm, ClassifierName.hybrid):
-        # The user asked for the LLM to decide: say which key is missing rather than
-        # letting the rules decide in its place.
-        from lg_router.cli.stream import check_keys
-
-        check_keys(cat, [cat.fallback_default])
+    opts = RouterOptions(cat, classifier, preference, parse_models(models))
+    opts.check_classifier_key()
     started = time.perf_counter()
-    decision = decide(
-        routed,
-        catalog=cat,
-        classifier=classifier.value,
-        preference=preference.value,
-        models=parse_models(models),
-    )
+    decision = decide(routed, **opts.kwargs())
     seconds = time.perf_counter() - started
     if json_output:
         _print_json(decision_json(decision, seconds=seconds))
@@ -206,8 +233,8 @@ def run(
     text = read_task(task, file)
     messages = to_messages(build_task(text, image))
     cat = load_catalog(catalog, base_url=base_url, api_key_env=api_key_env)
-    pool = parse_models(models)
-    graph = _compiled(cat, classifier, preference, pool, timeout, health_option(health))
+    opts = RouterOptions(cat, classifier, preference, parse_models(models))
+    graph = _compiled(opts, timeout, health_option(health))
 
     def decided(decision: Any, seconds: float) -> None:
         check_keys(cat, decision.model_ids)  # names the model the task was routed to
@@ -260,9 +287,9 @@ def chat(
     from lg_router.cli.stream import check_keys
 
     cat = load_catalog(catalog, base_url=base_url, api_key_env=api_key_env)
-    pool = parse_models(models)
-    graph = _compiled(cat, classifier, preference, pool, timeout, health_option(health))
-    check_keys(cat, pool)
+    opts = RouterOptions(cat, classifier, preference, parse_models(models))
+    graph = _compiled(opts, timeout, health_option(health))
+    check_keys(cat, opts.models)
     repl(graph, cat, out=out, err=err)
 
 
@@ -311,25 +338,12 @@ def graph(
 app.command("health")(health_command)
 
 
-def _compiled(
-    cat: Any,
-    classifier: ClassifierName,
-    preference: Preference,
-    pool: list[str] | None,
-    timeout: float | None,
-    health: str | None = "memory",
-) -> Any:
+def _compiled(opts: RouterOptions, timeout: float | None, health: str | None = "memory") -> Any:
     from lg_router.cli.env import decision_cache
     from lg_router.graph import create_router
 
     return create_router(
-        cat,
-        classifier=classifier.value,
-        preference=preference.value,
-        models=pool,
-        timeout=timeout,
-        decision_cache=decision_cache(),
-        health=health,
+        **opts.kwargs(), timeout=timeout, decision_cache=decision_cache(), health=health
     ).compile()
 
 

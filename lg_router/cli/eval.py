@@ -25,6 +25,7 @@ from lg_router.cli.commands import (
     ModelsOpt,
     Preference,
     PrefOpt,
+    RouterOptions,
     _print_json,
     app,
     err,
@@ -102,24 +103,13 @@ def eval_cmd(
 
     rows = load_rows(data)
     cat = load_catalog(catalog, base_url=base_url, api_key_env=api_key_env)
-    pool = parse_models(models)
+    opts = RouterOptions(cat, classifier, preference, parse_models(models))
     if judge is not None:
-        _judge(rows, cat, judge, classifier, preference, pool, sample, seed, max_tokens, timeout, json_output)
+        _judge(rows, opts, judge, sample, seed, max_tokens, timeout, json_output)
         return
-    if classifier in (ClassifierName.llm, ClassifierName.hybrid):
-        from lg_router.cli.stream import check_keys
-
-        check_keys(cat, [cat.fallback_default])
+    opts.check_classifier_key()
     with progress_bar("routing", enabled=not json_output) as update:
-        report = evaluate(
-            rows,
-            catalog=cat,
-            classifier=classifier.value,
-            preference=preference.value,
-            models=pool,
-            output_tokens=output_tokens,
-            on_progress=update,
-        )
+        report = evaluate(rows, **opts.kwargs(), output_tokens=output_tokens, on_progress=update)
     written = _eval_plots(report, plots) if plots else []
     if json_output:
         _print_json({**report.to_json(), "plots": [str(p) for p in written]})
@@ -170,11 +160,8 @@ def _eval_plots(report: Any, folder: Path) -> list[Path]:
 
 def _judge(
     rows: Any,
-    cat: Any,
+    opts: RouterOptions,
     judge_model: str,
-    classifier: ClassifierName,
-    preference: Preference,
-    pool: list[str] | None,
     sample: int,
     seed: int,
     max_tokens: int | None,
@@ -185,18 +172,16 @@ def _judge(
     from lg_router.errors import InvalidOptionError
     from lg_router.evaluation import judge, tables
 
+    cat = opts.catalog
     if judge_model not in cat:
         msg = f"--judge {judge_model!r} is not a model of catalog '{cat.name}' ({', '.join(cat.ids)})"
         raise InvalidOptionError(msg)
-    check_keys(cat, [*(pool or cat.ids), judge_model])
+    check_keys(cat, [*(opts.models or cat.ids), judge_model])
     with progress_bar("judging", enabled=not json_output) as update:
         report = judge(
             rows,
-            catalog=cat,
+            **opts.kwargs(),
             judge_model=judge_model,
-            classifier=classifier.value,
-            preference=preference.value,
-            models=pool,
             sample=sample,
             seed=seed,
             timeout=timeout,

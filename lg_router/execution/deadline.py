@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import itertools
+import queue
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -98,6 +99,55 @@ def attempt_times(
     return AttemptTimes(timeout=timeout, first_token=first, idle=idle, remaining=remaining)
 
 
+class _Workers:
+    """Daemon threads that run sync calls under a deadline, kept for reuse.
+
+    Starting a thread per call costs more than the rest of the deadline's work; a worker
+    that finished waits ``IDLE_SECONDS`` for the next call. A call never waits for a
+    worker: when none is idle (all are busy, some maybe with calls abandoned at their
+    deadline) a new one starts. A worker is named ``lg-router-call`` while it runs a
+    call and ``idle worker (lg-router deadlines)`` while it waits.
+    """
+
+    IDLE_SECONDS = 30.0
+    BUSY = "lg-router-call"
+    IDLE = "idle worker (lg-router deadlines)"
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0  # idle workers not yet claimed by a submitted job
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            claimed = self._idle > 0
+            if claimed:
+                self._idle -= 1
+        self._jobs.put(job)
+        if not claimed:
+            threading.Thread(target=self._work, name=self.BUSY, daemon=True).start()
+
+    def _work(self) -> None:
+        me = threading.current_thread()
+        while True:
+            try:
+                job = self._jobs.get(timeout=self.IDLE_SECONDS)
+            except queue.Empty:
+                with self._lock:
+                    if self._idle > 0:  # not claimed: leave (a claimed one takes its job)
+                        self._idle -= 1
+                        return
+                continue
+            me.name = self.BUSY
+            job()  # never raises: the job keeps its own outcome
+            me.name = self.IDLE
+            with self._lock:
+                self._idle += 1
+
+
+_WORKERS = _Workers()
+
+
 def run_with_deadline(fn: Callable[[], T], seconds: float, what: str = "call") -> T:
     """Run ``fn`` in a worker thread (keeping context vars); give up after ``seconds``.
 
@@ -116,7 +166,7 @@ def run_with_deadline(fn: Callable[[], T], seconds: float, what: str = "call") -
         finally:
             done.set()
 
-    threading.Thread(target=work, name="lg-router-call", daemon=True).start()
+    _WORKERS.submit(work)
     if not done.wait(seconds):
         raise DeadlineExceeded(seconds, what)
     if "error" in box:

@@ -17,7 +17,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from langchain_core.exceptions import (
     ContextOverflowError,
@@ -37,7 +37,8 @@ from lg_router.errors import LgRouterError, MissingAPIKeyError
 from lg_router.execution.deadline import DeadlineExceeded
 from lg_router.redaction import redact
 
-FailureKind = Literal[
+# Kinds that fall back to any next ranked model.
+FallbackKind = Literal[
     "timeout",
     "rate_limited",
     "overloaded",
@@ -46,26 +47,10 @@ FailureKind = Literal[
     "malformed",
     "model_not_found",
     "too_large",
-    "context_overflow",
     "bad_output",
-    "auth",
-    "missing_key",
-    "bad_request",
 ]
-# Kinds that fall back to any next ranked model.
-FALLBACK_KINDS = frozenset(
-    {
-        "timeout",
-        "rate_limited",
-        "overloaded",
-        "server",
-        "connection",
-        "malformed",
-        "model_not_found",
-        "too_large",
-        "bad_output",
-    }
-)
+FailureKind = Literal[FallbackKind, "context_overflow", "auth", "missing_key", "bad_request"]
+FALLBACK_KINDS: frozenset[str] = frozenset(get_args(FallbackKind))
 # Kinds that fall back only to a model served from another endpoint or with another key.
 KEY_KINDS = frozenset({"auth", "missing_key"})
 # Kinds whose Retry-After may be honoured by retrying the same model.
@@ -158,6 +143,21 @@ def _is_transport(exc: BaseException) -> bool:
     return module in _TRANSPORT_MODULES or isinstance(exc, OSError | EOFError)
 
 
+def dropped_connection(exc: BaseException) -> BaseException | None:
+    """The aiohttp error under a "timeout" that really was a dropped or refused connection.
+
+    The openai SDK's aiohttp transport re-raises every ``aiohttp.ClientConnectionError``
+    (refused, reset, server disconnect) as ``httpx.ConnectTimeout`` (openai 3.57); the
+    aiohttp error it chains says what happened, as httpx's own error would have.
+    """
+    cause, depth = exc.__cause__ or exc.__context__, 0
+    while cause is not None and depth < 8:
+        if type(cause).__module__.split(".", 1)[0] == "aiohttp":
+            return None if isinstance(cause, TimeoutError) else cause
+        cause, depth = cause.__cause__ or cause.__context__, depth + 1
+    return None
+
+
 # Where chat-model integrations turn a response body into a message: a ValueError /
 # KeyError / TypeError raised there is a body that is not a chat completion (a 200 with an
 # ``error`` object, no ``choices``, null ``choices``), not a bug.
@@ -218,7 +218,7 @@ def classify(exc: BaseException) -> Failure | None:
     """
     message = _first_line(exc)
     if isinstance(exc, DeadlineExceeded | asyncio.TimeoutError | TimeoutError | ModelTimeoutError):
-        return Failure("timeout", message)
+        return Failure("connection" if dropped_connection(exc) else "timeout", message)
     if isinstance(exc, MissingAPIKeyError):
         return Failure("missing_key", message)
     if isinstance(exc, LgRouterError):
@@ -237,7 +237,7 @@ def classify(exc: BaseException) -> Failure | None:
     if isinstance(exc, ModelError):
         return Failure(_by_model_error(exc), message, None, retry_after(exc))
     if "Timeout" in type(exc).__name__ and _is_transport(exc):
-        return Failure("timeout", message)
+        return Failure("connection" if dropped_connection(exc) else "timeout", message)
     if (
         isinstance(exc, json.JSONDecodeError)
         or _raised_parsing_a_response(exc)
@@ -261,9 +261,10 @@ def describe_error(exc: BaseException) -> dict[str, Any]:
     failure = classify(exc)
     if failure is None:
         raise exc
+    named = dropped_connection(exc) if failure.kind == "connection" else None
     return {
         "outcome": failure.outcome,
-        "error_type": type(exc).__name__,
+        "error_type": type(named or exc).__name__,
         "error": failure.message,
         "retryable": failure.falls_back,
         "context_overflow": failure.kind == "context_overflow",

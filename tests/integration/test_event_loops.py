@@ -74,3 +74,67 @@ def test_clients_of_a_finished_loop_are_closed(server: FaultServer) -> None:
 
     asyncio.run(main())
     assert seen and all(http.is_closed for http in seen)
+
+
+def _loop_clients(graph: object) -> list[object]:
+    node = graph.builder.nodes[f"call {FIRST}"].runnable  # type: ignore[attr-defined]
+    return [
+        http for clients in node.func.__self__.provider._loops.values() for http in clients._clients.values()
+    ]
+
+
+def test_default_transport_is_the_openai_sdks_aiohttp_client(server: FaultServer) -> None:
+    import openai
+
+    graph = create_router(_catalog(server), timeout=5).compile()
+    seen: list[object] = []
+
+    async def main() -> None:
+        out = await graph.ainvoke({"messages": [("user", CODE_TASK)]})
+        assert out["messages"][-1].content == f"answer from {FIRST}"
+        seen.extend(_loop_clients(graph))
+
+    asyncio.run(main())
+    assert seen and all(isinstance(http, openai.DefaultAioHttpClient) for http in seen)
+    assert all(http.is_closed for http in seen)  # type: ignore[attr-defined]
+
+
+def test_without_aiohttp_the_router_falls_back_to_httpx(
+    server: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openai
+
+    from lg_router import models
+
+    monkeypatch.setattr(models, "_AIOHTTP", False)  # as if openai[aiohttp] were not installed
+    graph = create_router(_catalog(server), timeout=5).compile()
+    seen: list[object] = []
+
+    async def main() -> None:
+        out = await graph.ainvoke({"messages": [("user", CODE_TASK)]})
+        assert [(a.model_id, a.outcome) for a in out["attempts"]] == [(FIRST, "ok")]
+        seen.extend(_loop_clients(graph))
+
+    asyncio.run(main())
+    assert seen and all(isinstance(http, openai.DefaultAsyncHttpxClient) for http in seen)
+    assert not any(isinstance(http, openai.DefaultAioHttpClient) for http in seen)
+
+
+def test_a_users_own_async_client_is_used_and_left_open(server: FaultServer) -> None:
+    import openai
+
+    async def main() -> None:
+        async with openai.DefaultAsyncHttpxClient() as own:
+            sent: list[str] = []
+
+            async def count(request: object) -> None:
+                sent.append(str(getattr(request, "url", "")))
+
+            own.event_hooks["request"].append(count)
+            graph = create_router(_catalog(server), timeout=5, client_kwargs={"http_async_client": own})
+            out = await graph.compile().ainvoke({"messages": [("user", CODE_TASK)]})
+            assert out["attempts"][0].outcome == "ok"
+            assert len(sent) == 1 and sent[0].endswith("/chat/completions")
+            assert not own.is_closed  # the caller's client is theirs to close
+
+    asyncio.run(main())

@@ -136,6 +136,7 @@ def test_connection_refused_falls_back(mode: str, server: FaultServer) -> None:
     out, elapsed = run(graph, mode)
     first = out["attempts"][0]
     assert (first.model_id, first.outcome, first.retryable) == ("deepseek-v3.2", "error", True)
-    assert "ConnectionError" in first.error_type
+    # httpx: OpenAIConnectionError; aiohttp (the default async transport): ClientConnectorError
+    assert first.failure == "connection" and "Connect" in first.error_type
     assert out["messages"][-1].response_metadata["model_name"] == "kimi-k2.6"
     assert elapsed < TIMEOUT + 1.0

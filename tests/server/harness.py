@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tests.support.cli_proc import REPO, clean_env
+from tests.support.procs import free_port, stop_process, wait_ready
 
 CATALOG = REPO / "examples" / "gateway" / "catalog.yaml"
 GATEWAY_KEY = "gw-test-key-0f3a9c"
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class GatewayProcess:
@@ -83,21 +74,16 @@ class GatewayProcess:
         self.proc = subprocess.Popen(
             self.command(), cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                msg = f"gateway exited with {self.proc.returncode}:\n{self.log()}"
-                raise RuntimeError(msg)
-            with (
-                contextlib.suppress(OSError),
-                urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response,
-            ):
-                if response.status == 200:
-                    return self
-            time.sleep(0.1)
-        self.stop()
-        msg = f"gateway did not answer /healthz within {timeout}s:\n{self.log()}"
-        raise RuntimeError(msg)
+        try:
+            wait_ready(self.proc, self._healthy, timeout=timeout, what="gateway (GET /healthz)", log=self.log)
+        except RuntimeError:
+            self.stop()
+            raise
+        return self
+
+    def _healthy(self) -> bool:
+        with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:
+            return bool(response.status == 200)
 
     def log(self) -> str:
         return Path(self._log.name).read_text(errors="replace")
@@ -105,18 +91,12 @@ class GatewayProcess:
     def terminate(self) -> None:
         """Send SIGTERM (uvicorn's graceful shutdown) without waiting."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.terminate()
 
     def stop(self, timeout: float = 30.0) -> int | None:
         if self.proc is None:
             return None
-        self.terminate()
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
-        code = self.proc.returncode
+        code = stop_process(self.proc, timeout)
         self.proc = None
         return code
 
