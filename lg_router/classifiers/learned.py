@@ -49,6 +49,10 @@ RULES_SIMPLE_SURE = 3.5
 # superposition in quantum physics?" in Japanese) is an open question unless this sure.
 FOREIGN_REASONING_SURE = 0.6
 HEAD_CHARS = 2000  # where that number would be
+# In another language a programming term the rules know ("Python로", "C++プログラム") is
+# specific evidence: a writing or short-question pick gives way to coding from this p.
+FOREIGN_CODE_P = 0.2
+FOREIGN_CODE_CUE = 1.6  # one coding word
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "learned-v1.json"
 
 
@@ -73,6 +77,13 @@ def _guarded(task: str, probs: dict[str, float], sig: Any, text: str) -> tuple[s
     """The model's task after the guards, and the rules' evidence when they decided."""
     if task != "simple" and _extraction_ask(sig):
         return "simple", "; rules: " + "; ".join(sig.evidence["simple"])
+    if (
+        task in ("general", "simple")
+        and sig.language
+        and sig.scores.get("coding", 0.0) >= FOREIGN_CODE_CUE
+        and probs["coding"] >= FOREIGN_CODE_P
+    ):
+        return "coding", "; rules: " + "; ".join(sig.evidence["coding"])
     if task == "simple" and probs["simple"] < SIMPLE_SURE:
         return "general", ""
     silent = not sig.scores.get(task)  # no rule cue for the model's task

@@ -176,3 +176,15 @@ def test_a_shell_task_described_in_prose_goes_to_the_coding_model() -> None:
 
 def test_a_short_chat_request_with_no_cue_is_not_taken_for_code() -> None:
     assert route("Tell me a joke").category == "general"  # 'tell' is common in shell tasks
+
+
+@pytest.mark.parametrize(
+    "task",
+    ["JavaScript로 버튼을 누르면 배경색이 바뀌는 웹페이지를 만들어 주세요.",
+     "用HTML做一个简单的个人主页，点击按钮时显示一句随机的名言。"],
+)  # fmt: skip
+def test_one_programming_term_in_another_language_is_enough_for_the_complex_tier(task: str) -> None:
+    decision = route(task, catalog="tiers")
+    assert decision.category == "coding"
+    assert TIERS[decision.best] == "complex"
+    assert "rules: coding words" in decision.ranked[0].justification
