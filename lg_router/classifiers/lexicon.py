@@ -83,7 +83,8 @@ LOGIC_PHRASES = (
     "true false or uncertain", "which direction", "what position", "explain your reasoning",
     "find the value",
 )  # fmt: skip
-SIMPLE = _words("classify categorize categorise extract label tag sentiment spam")
+# Not "tag": the German for "day", in every German word problem.
+SIMPLE = _words("classify categorize categorise extract label sentiment spam")
 SIMPLE_PHRASES = (
     "yes or no", "yes no", "true or false", "one word", "single word", "is this", "is it",
     "which category", "pull out", "list the", "list all the", "identify the", "identify which",

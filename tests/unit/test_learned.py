@@ -188,3 +188,12 @@ def test_one_programming_term_in_another_language_is_enough_for_the_complex_tier
     assert decision.category == "coding"
     assert TIERS[decision.best] == "complex"
     assert "rules: coding words" in decision.ranked[0].justification
+
+
+def test_a_german_word_problem_about_days_is_not_a_labelling_task() -> None:
+    task = (
+        "Frage: Im Lager lagen neun Kisten. Jeden Tag von Montag bis Freitag kamen vier "
+        "Kisten dazu, und am Samstag wurden sechs abgeholt. Wie viele Kisten liegen jetzt im Lager?"
+    )
+    assert "tag" not in str(detect(view(task)).evidence.get("simple", ""))
+    assert TIERS[route(task, catalog="tiers").best] == "complex"
