@@ -28,7 +28,7 @@ FLOORS = {
         "reasoning": 0.93,
         "general": 0.85,
         "simple": 0.9,
-        "multilingual": 0.84,
+        "multilingual": 0.9,
         "long_context": 1.0,
         "vision": 1.0,
     },
