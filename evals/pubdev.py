@@ -10,8 +10,10 @@ task and for non-English rows.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from evals.training.build import read
+from evals.training.sources import CACHE
 from lg_router.classifiers.learned import TASKS, LearnedClassifier
 from lg_router.classifiers.rules import hard_category, rules_task
 from lg_router.classifiers.signals import detect
@@ -24,9 +26,12 @@ def _rules(text: str) -> str:
     return hard[0] if hard else rules_task(sig)[0]
 
 
-def table() -> dict[str, dict[str, float]]:
-    """``{classifier: {"overall", task..., "non-en", "n"}}`` on the built ``pubdev`` rows."""
-    rows = read("pubdev")
+def table(src: Path = CACHE) -> dict[str, dict[str, float]]:
+    """``{classifier: {"overall", task..., "non-en", "n"}}`` on the built ``pubdev`` rows.
+
+    A task (or ``non-en``) with no rows is left out.
+    """
+    rows = read("pubdev", src)
     learned = LearnedClassifier()
     deciders = {"learned": lambda text: learned.task(view(text))[0], "rules": _rules}
     out: dict[str, dict[str, float]] = {}
@@ -39,7 +44,7 @@ def table() -> dict[str, dict[str, float]]:
             for g in groups:
                 seen[g] += 1
                 hits[g] += ok
-        out[name] = {g: round(hits[g] / seen[g], 3) for g in ("overall", *TASKS, "non-en")}
+        out[name] = {g: round(hits[g] / seen[g], 3) for g in ("overall", *TASKS, "non-en") if seen[g]}
         out[name]["n"] = seen["overall"]
     return out
 
@@ -49,7 +54,8 @@ def main() -> int:
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for name, r in table().items():
-        cells = [name, str(r["n"]), f"{r['overall']:.3f}", *(f"{r[t]:.2f}" for t in (*TASKS, "non-en"))]
+        rest = (f"{r[t]:.2f}" if t in r else "-" for t in (*TASKS, "non-en"))
+        cells = [name, str(r["n"]), f"{r['overall']:.3f}", *rest]
         print("| " + " | ".join(cells) + " |")
     return 0
 
