@@ -54,6 +54,17 @@ HEAD_CHARS = 2000  # where that number would be
 FOREIGN_CODE_P = 0.2
 FOREIGN_CODE_CUE = 1.6  # one coding word
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "learned-v1.json"
+# A few words can still ask for a lot ("Explain quantum computing", "Analyze market
+# trends"): when brevity is the only simple evidence the rules see and the request opens
+# with an open-ended verb, it is not sent to the cheapest tier.
+OPEN_ENDED_VERBS = frozenset(
+    {
+        "analyse", "analyze", "assess", "compare", "critique", "describe", "design",
+        "develop", "discuss", "elaborate", "evaluate", "explain", "investigate", "plan",
+        "research", "review",
+    }
+)  # fmt: skip
+BREVITY_ONLY = 1.0  # the rules' simple score of "a short request" with no other cue
 
 
 @cache
@@ -75,7 +86,7 @@ def _extraction_ask(sig: Any) -> bool:
 
 def _guarded(task: str, probs: dict[str, float], sig: Any, text: str) -> tuple[str, str]:
     """The model's task after the guards, and the rules' evidence when they decided."""
-    if task != "simple" and _extraction_ask(sig):
+    if _extraction_ask(sig):  # also over a doubtful "simple" of the model
         return "simple", "; rules: " + "; ".join(sig.evidence["simple"])
     if (
         task in ("general", "simple")
@@ -86,6 +97,9 @@ def _guarded(task: str, probs: dict[str, float], sig: Any, text: str) -> tuple[s
         return "coding", "; rules: " + "; ".join(sig.evidence["coding"])
     if task == "simple" and probs["simple"] < SIMPLE_SURE:
         return "general", ""
+    if task == "simple" and sig.scores.get("simple", 0.0) <= BREVITY_ONLY and _opens_open_ended(text):
+        ruled = rules_task(sig)[0]  # what the rules see instead ("analyze": reasoning)
+        return (ruled if ruled in TASKS and ruled != "simple" else "general"), ""
     silent = not sig.scores.get(task)  # no rule cue for the model's task
     if task == "reasoning" and sig.language and silent and probs[task] < FOREIGN_REASONING_SURE:
         return ("reasoning" if _counts(text[:HEAD_CHARS]) else "general"), ""
@@ -95,6 +109,12 @@ def _guarded(task: str, probs: dict[str, float], sig: Any, text: str) -> tuple[s
         ruled = rules_task(sig)[0]  # what the rules see instead ("general" when nothing)
         return (ruled if ruled in TASKS else "general"), ""
     return task, ""
+
+
+def _opens_open_ended(text: str) -> bool:
+    """Whether the request's first word is an open-ended verb ("Explain ...")."""
+    words = text.lstrip().split(maxsplit=1)
+    return bool(words) and words[0].strip(".,:;!?").lower() in OPEN_ENDED_VERBS
 
 
 def _counts(text: str) -> bool:

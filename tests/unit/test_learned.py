@@ -197,3 +197,29 @@ def test_a_german_word_problem_about_days_is_not_a_labelling_task() -> None:
     )
     assert "tag" not in str(detect(view(task)).evidence.get("simple", ""))
     assert TIERS[route(task, catalog="tiers").best] == "complex"
+
+
+@pytest.mark.parametrize(
+    ("task", "category"),
+    [
+        ("Explain quantum computing", "general"),  # seed 002's auto-mode task
+        ("Describe a cat", "general"),
+        ("Analyze market trends", "reasoning"),  # the rules' logic cue takes it
+    ],
+)
+def test_a_few_open_ended_words_are_not_sent_to_the_cheapest_tier(task: str, category: str) -> None:
+    decision = route(task)
+    assert decision.category == category
+    assert decision.classifier == "learned"
+
+
+@pytest.mark.parametrize("task", ["hi", "Define entropy", "What day is it today?"])
+def test_short_requests_without_an_open_ended_verb_stay_simple(task: str) -> None:
+    assert route(task).category == "simple"
+
+
+def test_a_labelling_ask_is_simple_even_when_the_model_doubts() -> None:
+    # The model alone gives "simple" under its 0.7 bar; the rules' labelling cue decides.
+    decision = route("Classify this sentiment: I love it.", preference="speed")
+    assert decision.category == "simple"
+    assert "rules:" in decision.ranked[0].justification
