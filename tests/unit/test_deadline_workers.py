@@ -7,15 +7,21 @@ import threading
 
 import pytest
 
-from lg_router.execution.deadline import DeadlineExceeded, run_with_deadline
+from lg_router.execution.deadline import DeadlineExceeded, _Workers, run_with_deadline
 
 VAR: contextvars.ContextVar[str] = contextvars.ContextVar("test_deadline_workers", default="unset")
 
 
-def test_consecutive_calls_reuse_one_worker_thread() -> None:
+def _workers() -> set[int | None]:
+    return {t.ident for t in threading.enumerate() if t.name in (_Workers.IDLE, "lg-router-call")}
+
+
+def test_consecutive_calls_reuse_worker_threads() -> None:
     run_with_deadline(lambda: None, 5.0)  # a worker exists and is idle now
+    before = _workers()  # other tests of the session may have left idle workers too
     idents = {run_with_deadline(threading.get_ident, 5.0) for _ in range(20)}
-    assert len(idents) == 1 and threading.get_ident() not in idents
+    assert threading.get_ident() not in idents
+    assert idents <= before  # no call started a thread of its own: they ran on waiting workers
 
 
 def test_an_abandoned_call_does_not_delay_the_next_one() -> None:
