@@ -21,13 +21,12 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 
 from lg_router.catalog import ModelSpec
-from lg_router.classifiers.base import Classifier
+from lg_router.classifiers.base import Classifier, ranked_decision
 from lg_router.classifiers.features import vector
 from lg_router.classifiers.lexicon import NUMBER_WORDS, Text
 from lg_router.classifiers.rules import hard_category, rules_task, with_language
 from lg_router.classifiers.signals import LONG_CONTEXT_TOKENS, detect
 from lg_router.decision import RoutingDecision
-from lg_router.policy import rank
 from lg_router.task import TaskView
 
 TASKS = ("coding", "reasoning", "general", "simple")
@@ -194,20 +193,14 @@ class LearnedClassifier(Classifier):
         config: RunnableConfig | None = None,
     ) -> RoutingDecision:
         category, confidence, evidence, language = self.analyse(view)
-        ranked = rank(
-            category,
+        return ranked_decision(
+            self.name,
+            view,
             candidates,
-            preference,
-            view=view,
-            default_id=default_id,
+            category=category,
+            confidence=confidence,
             evidence=evidence,
             language=language,
-        )
-        return RoutingDecision(
-            ranked=tuple(ranked),
-            category=category,  # type: ignore[arg-type]
-            classifier=self.name,
-            preference=preference,  # type: ignore[arg-type]
-            confidence=confidence,
-            input_tokens=view.tokens,
+            preference=preference,
+            default_id=default_id,
         )

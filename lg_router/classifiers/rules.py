@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from langchain_core.runnables import RunnableConfig
 
 from lg_router.catalog import ModelSpec
-from lg_router.classifiers.base import Classifier
+from lg_router.classifiers.base import Classifier, ranked_decision
 from lg_router.classifiers.signals import LONG_CONTEXT_TOKENS, Signals, detect
 from lg_router.decision import RoutingDecision
-from lg_router.policy import rank
 from lg_router.task import TaskView
 
 # Categories decided by hard evidence win outright, in this order.
@@ -101,20 +100,14 @@ class RulesClassifier(Classifier):
         config: RunnableConfig | None = None,
     ) -> RoutingDecision:
         category, confidence, evidence, sig = self.analyse(view)
-        ranked = rank(
-            category,
+        return ranked_decision(
+            self.name,
+            view,
             candidates,
-            preference,
-            view=view,
-            default_id=default_id,
+            category=category,
+            confidence=confidence,
             evidence=evidence,
             language=sig.language,
-        )
-        return RoutingDecision(
-            ranked=tuple(ranked),
-            category=category,  # type: ignore[arg-type]
-            classifier=self.name,
-            preference=preference,  # type: ignore[arg-type]
-            confidence=confidence,
-            input_tokens=view.tokens,
+            preference=preference,
+            default_id=default_id,
         )
