@@ -161,11 +161,9 @@ def decision_cache() -> Any:
     url = os.environ.get(REDIS_URL_ENV)
     if not url:
         return True
-    try:
-        import redis
-    except ImportError:
-        msg = f"{REDIS_URL_ENV} is set but the redis client is not installed: pip install 'lg-router[redis]'"
-        raise CatalogError(msg) from None
-    from langgraph.cache.redis import RedisCache
+    from lg_router.memory.cache import redis_cache
 
-    return RedisCache(redis.Redis.from_url(url))
+    try:
+        return redis_cache(url, what=f"{REDIS_URL_ENV} (set)")
+    except ImportError as exc:
+        raise CatalogError(str(exc)) from None

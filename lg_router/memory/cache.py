@@ -216,6 +216,24 @@ def as_decision_cache(value: DecisionCache | BaseCache[Any] | bool | None) -> De
 _FRAMEWORK_KEYS = frozenset({"thread_id", "checkpoint_id", "checkpoint_ns", "checkpoint_map", "run_id"})
 
 
+def redis_cache(url: str, *, what: str = "a Redis decision cache") -> BaseCache[Any]:
+    """LangGraph's ``RedisCache`` over ``url``, shared by every process pointing at it.
+
+    No connection is opened until the first decision is cached.
+
+    Raises:
+        ImportError: the ``redis`` client is not installed (the message says which extra).
+    """
+    try:
+        import redis
+    except ImportError:
+        msg = f"{what} needs the redis client: pip install 'lg-router[redis]'"
+        raise ImportError(msg) from None
+    from langgraph.cache.redis import RedisCache
+
+    return RedisCache(redis.Redis.from_url(url))
+
+
 def configurable_key(config: Mapping[str, Any] | None) -> list[Any] | None:
     """The run's ``configurable`` values other than the framework's own, for the cache key.
 

@@ -32,11 +32,9 @@ def router_extras(*, cache: Any = None) -> dict[str, Any]:
     if not cache.startswith(("redis://", "rediss://", "unix://")):
         msg = f"--cache must be 'memory', 'off' or a redis:// URL, got {cache!r}"
         raise InvalidOptionError(msg)
-    try:
-        import redis
-    except ImportError:
-        msg = "--cache with a Redis URL needs the redis client: pip install 'lg-router[redis]'"
-        raise InvalidOptionError(msg) from None
-    from langgraph.cache.redis import RedisCache
+    from lg_router.memory.cache import redis_cache
 
-    return {"decision_cache": RedisCache(redis.Redis.from_url(cache))}
+    try:
+        return {"decision_cache": redis_cache(cache, what="--cache with a Redis URL")}
+    except ImportError as exc:
+        raise InvalidOptionError(str(exc)) from None
