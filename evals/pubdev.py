@@ -10,13 +10,16 @@ task and for non-English rows.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from evals.training.build import read
 from evals.training.sources import CACHE
 from lg_router.classifiers.learned import TASKS, LearnedClassifier
 from lg_router.classifiers.rules import hard_category, rules_task
+from lg_router.classifiers.semantic import SemanticClassifier
 from lg_router.classifiers.signals import detect
+from lg_router.routing import available_classifiers
 from lg_router.task import view
 
 
@@ -26,14 +29,19 @@ def _rules(text: str) -> str:
     return hard[0] if hard else rules_task(sig)[0]
 
 
+def _task_of(classifier: LearnedClassifier) -> Callable[[str], str]:
+    return lambda text: classifier.task(view(text))[0]
+
+
 def table(src: Path = CACHE) -> dict[str, dict[str, float]]:
     """``{classifier: {"overall", task..., "non-en", "n"}}`` on the built ``pubdev`` rows.
 
     A task (or ``non-en``) with no rows is left out.
     """
     rows = read("pubdev", src)
-    learned = LearnedClassifier()
-    deciders = {"learned": lambda text: learned.task(view(text))[0], "rules": _rules}
+    built = {"semantic": SemanticClassifier, "learned": LearnedClassifier}  # semantic: with its extra
+    deciders = {name: _task_of(built[name]()) for name in available_classifiers() if name in built}
+    deciders["rules"] = _rules
     out: dict[str, dict[str, float]] = {}
     for name, decide in deciders.items():
         hits: Counter[str] = Counter()

@@ -27,6 +27,14 @@ class InvalidOptionError(LgRouterError, ValueError):
     """An unknown preference, classifier, configurable key or candidate id."""
 
 
+class ClassifierUnavailableError(LgRouterError, ImportError):
+    """A classifier's extra is not installed (the message names the ``pip install``)."""
+
+
+class ClassifierWeightsError(LgRouterError, ValueError):
+    """A classifier's weights file is missing or not what it should be (names the file)."""
+
+
 class NoFeasibleModelError(LgRouterError, ValueError):
     """No model of the candidate pool satisfies the task's hard constraints.
 

@@ -17,6 +17,8 @@ from lg_router.classifiers import (
     LearnedClassifier,
     LLMClassifier,
     RulesClassifier,
+    SemanticClassifier,
+    embedding,
 )
 from lg_router.decision import RoutingDecision
 from lg_router.errors import InvalidOptionError
@@ -29,13 +31,21 @@ from lg_router.policy import Feasible, check_preference, enforce, feasible
 from lg_router.state import RunOptions
 from lg_router.task import TaskView, view
 
-CLASSIFIER_NAMES = ("learned", "rules", "llm", "hybrid")
+CLASSIFIER_NAMES = ("semantic", "learned", "rules", "llm", "hybrid")
 DEFAULT_CLASSIFIER = "learned"  # the best offline classifier of the core install
+
+
+def default_classifier_name() -> str:
+    """The best offline classifier the installed extras allow: ``semantic``, else ``learned``.
+
+    Checked without importing the extra (``import lg_router`` never loads onnxruntime).
+    """
+    return "semantic" if embedding.available() else DEFAULT_CLASSIFIER
 
 
 def available_classifiers() -> tuple[str, ...]:
     """The offline classifiers this install can build, best first (no model calls)."""
-    return ("learned", "rules")
+    return ("semantic", "learned", "rules") if embedding.available() else ("learned", "rules")
 
 
 def default_catalog(name: str = "oxlo") -> ModelCatalog:
@@ -56,9 +66,11 @@ def resolve_classifier(
     (built lazily through ``provider``; its key is only needed when it is called).
     """
     if classifier is None:
-        classifier = DEFAULT_CLASSIFIER
+        classifier = default_classifier_name()
     if classifier == "rules":
         return RulesClassifier()
+    if classifier == "semantic":
+        return SemanticClassifier()  # ClassifierUnavailableError without the extra
     if classifier == "learned":
         return LearnedClassifier()
     if isinstance(classifier, Classifier):

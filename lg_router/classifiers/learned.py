@@ -83,7 +83,9 @@ def _extraction_ask(sig: Any) -> bool:
     return simple >= RULES_SIMPLE_SURE and rules_task(sig)[0] == "simple"
 
 
-def _guarded(task: str, probs: dict[str, float], sig: Any, text: str) -> tuple[str, str]:
+def _guarded(
+    task: str, probs: dict[str, float], sig: Any, text: str, simple_sure: float = SIMPLE_SURE
+) -> tuple[str, str]:
     """The model's task after the guards, and the rules' evidence when they decided."""
     if _extraction_ask(sig):  # also over a doubtful "simple" of the model
         return "simple", "; rules: " + "; ".join(sig.evidence["simple"])
@@ -94,7 +96,7 @@ def _guarded(task: str, probs: dict[str, float], sig: Any, text: str) -> tuple[s
         and probs["coding"] >= FOREIGN_CODE_P
     ):
         return "coding", "; rules: " + "; ".join(sig.evidence["coding"])
-    if task == "simple" and probs["simple"] < SIMPLE_SURE:
+    if task == "simple" and probs["simple"] < simple_sure:
         return "general", ""
     if task == "simple" and sig.scores.get("simple", 0.0) <= BREVITY_ONLY and _opens_open_ended(text):
         ruled = rules_task(sig)[0]  # what the rules see instead ("analyze": reasoning)
@@ -124,7 +126,7 @@ def _counts(text: str) -> bool:
 def _describe(name: str) -> str:
     if name.startswith("rules:"):
         return f"rules' {name[6:].replace('_', ' ')} score"
-    if name == "digits" or name.split(":")[0] in {"words", "asks", "code", "lines"}:
+    if name == "digits" or name.split(":")[0] in {"words", "asks", "code", "lines", "embedding"}:
         return name
     return repr(name)
 
@@ -138,6 +140,7 @@ class LearnedClassifier(Classifier):
     """
 
     name = "learned"
+    simple_sure = SIMPLE_SURE  # a subclass with sharper probabilities sets its own
 
     def __init__(
         self, *, long_context_tokens: int = LONG_CONTEXT_TOKENS, weights: Path | None = None
@@ -167,10 +170,10 @@ class LearnedClassifier(Classifier):
             return (*hard, sig)
         probs, pushes = self.task_scores(view.text, sig)
         task = max(probs, key=lambda t: probs[t])
-        task, deferred = _guarded(max(probs, key=lambda t: probs[t]), probs, sig, view.text)
+        task, deferred = _guarded(task, probs, sig, view.text, self.simple_sure)
         cues = ", ".join(f"{_describe(n)} {v:+.2f}" for v, n in pushes)
         confidence = round(min(0.99, probs[task]), 3)
-        evidence = f"learned: {task} p={probs[task]:.2f}" + (f" ({cues})" if cues else "")
+        evidence = f"{self.name}: {task} p={probs[task]:.2f}" + (f" ({cues})" if cues else "")
         return task, confidence, evidence + deferred, sig
 
     def analyse(self, view: TaskView) -> tuple[str, float, str, str | None]:

@@ -29,6 +29,7 @@ from lg_router.cli.input import build_task, parse_models, read_task
 from lg_router.cli.render import catalog_table, decision_json, print_decision, summary_line, what_next
 from lg_router.errors import InvalidOptionError, LgRouterError, RoutingError
 from lg_router.redaction import redact
+from lg_router.routing import default_classifier_name
 
 try:  # recent typer vendors click; older typer uses click itself
     from typer._click import exceptions as click
@@ -50,10 +51,15 @@ class Preference(str, Enum):
 class ClassifierName(str, Enum):
     """Built-in classifiers."""
 
+    semantic = "semantic"
     learned = "learned"
     rules = "rules"
     llm = "llm"
     hybrid = "hybrid"
+
+
+# The best offline classifier installed: semantic with lg-router[semantic], else learned.
+DEFAULT_CLASSIFIER = ClassifierName(default_classifier_name())
 
 
 class _App(typer.Typer):
@@ -98,7 +104,11 @@ ModelsOpt = Annotated[
 ]
 ClassifierOpt = Annotated[
     ClassifierName,
-    typer.Option("--classifier", help="learned (offline, default), rules (offline), llm or hybrid."),
+    typer.Option(
+        "--classifier",
+        help="semantic (offline, default with lg-router[semantic]), learned (offline, default"
+        " otherwise), rules (offline), llm or hybrid.",
+    ),
 ]
 TaskArg = Annotated[
     str | None, typer.Argument(help="The task text, or '-' to read it from stdin.", show_default=False)
@@ -171,7 +181,7 @@ def route(
     catalog: CatalogOpt = None,
     preference: PrefOpt = Preference.balanced,
     models: ModelsOpt = None,
-    classifier: ClassifierOpt = ClassifierName.learned,
+    classifier: ClassifierOpt = DEFAULT_CLASSIFIER,
     json_output: JsonOpt = False,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
@@ -216,7 +226,7 @@ def run(
     catalog: CatalogOpt = None,
     preference: PrefOpt = Preference.balanced,
     models: ModelsOpt = None,
-    classifier: ClassifierOpt = ClassifierName.learned,
+    classifier: ClassifierOpt = DEFAULT_CLASSIFIER,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
     timeout: TimeoutOpt = None,
@@ -272,7 +282,7 @@ def chat(
     catalog: CatalogOpt = None,
     preference: PrefOpt = Preference.balanced,
     models: ModelsOpt = None,
-    classifier: ClassifierOpt = ClassifierName.learned,
+    classifier: ClassifierOpt = DEFAULT_CLASSIFIER,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
     timeout: TimeoutOpt = None,

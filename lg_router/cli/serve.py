@@ -19,9 +19,9 @@ from typing import Annotated
 import typer
 
 from lg_router.cli.commands import (
+    DEFAULT_CLASSIFIER,
     BaseUrlOpt,
     CatalogOpt,
-    ClassifierName,
     ClassifierOpt,
     KeyEnvOpt,
     Preference,
@@ -67,7 +67,7 @@ def serve(
     catalog: CatalogOpt = None,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
-    classifier: ClassifierOpt = ClassifierName.learned,
+    classifier: ClassifierOpt = DEFAULT_CLASSIFIER,
     preference: PrefOpt = Preference.balanced,
     health: HealthOpt = None,
     cache: Annotated[

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from lg_router.routing import default_classifier_name
 from tests.support.cli_proc import run_cli
 
 COMMANDS = ("route", "run", "chat", "catalog", "graph")
@@ -57,7 +58,7 @@ def test_route_prints_ranked_table_with_reasons_and_facts() -> None:
     assert rows[0].split("│")[2].strip() == "deepseek-v3.2"
     assert "coding is its main strength" in out
     assert "category: coding" in out
-    assert "classifier: learned" in out
+    assert f"classifier: {default_classifier_name()}" in out  # semantic with its extra
     assert "decided in" in out and " ms" in out
     assert "constraints:" in out
 
@@ -68,7 +69,7 @@ def test_route_json_is_machine_readable() -> None:
     data = json.loads(result.stdout)
     assert data["ranked"][0]["model_id"] == "qwen-3-32b"
     assert data["category"] == "multilingual"
-    assert data["classifier"] == "learned"
+    assert data["classifier"] == default_classifier_name()
     assert len(data["ranked"]) == 3 and all(r["justification"] for r in data["ranked"])
     assert data["decision_ms"] >= 0
 

@@ -1,4 +1,4 @@
-"""Routing quality guard: the default classifier on the labelled public dev set (evals/).
+"""Routing quality guard: the learned classifier on the labelled public dev set (evals/).
 
 Floors sit a little under the README's quality table (``python -m evals --compare``); the
 holdout gets 0.1 of slack per category (14-16 items each). A change that makes routing
@@ -42,7 +42,7 @@ def test_top1_accuracy_per_category_meets_the_floor(split: str, catalog: str) ->
     hits: dict[str, list[bool]] = defaultdict(list)
     cost = top_cost = 0.0
     for item in load(split):
-        decision = route(item.messages, catalog=catalog)
+        decision = route(item.messages, catalog=catalog, classifier="learned")
         assert decision.classifier == "learned"
         if catalog == "tiers":
             scored = tiers.score(item, decision)
