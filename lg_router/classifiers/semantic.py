@@ -25,13 +25,18 @@ import numpy as np
 
 from lg_router.classifiers.embedding import DIM, MODEL_ID, Embedder, files, shared
 from lg_router.classifiers.features import BUCKETS, DENSE, vector
-from lg_router.classifiers.learned import TASKS, LearnedClassifier
+from lg_router.classifiers.learned import SHORT_WORDS, TASKS, LearnedClassifier
+from lg_router.classifiers.rules import rules_task
 from lg_router.classifiers.signals import LONG_CONTEXT_TOKENS
 from lg_router.errors import ClassifierWeightsError
+from lg_router.task import TaskView
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "semantic-v1.json"
 EMBED_SCALE = 4.0  # the unit vector is multiplied by this before its weights (training too)
 EMBEDDING_CUE = "embedding:MiniLM"  # shown as is in the evidence
+# A short request gives the embedding little to read: where the rules see two logic cues
+# or more ("Analyse the tradeoffs of ..."), their reasoning stands over a general pick.
+RULES_REASONING_SURE = 3.0
 
 
 @cache
@@ -106,6 +111,18 @@ class SemanticClassifier(LearnedClassifier):
         if embedder is None:
             files()  # fail fast, with the pip command, when the extra is missing
         self.embedder = embedder or shared()
+
+    def task(self, view: TaskView) -> tuple[str, float, str, Any]:
+        """``(task or hard category, confidence, evidence, signals)``, before the language."""
+        task, confidence, evidence, sig = super().task(view)
+        if (
+            task == "general"
+            and sig.words <= SHORT_WORDS
+            and sig.scores.get("reasoning", 0.0) >= RULES_REASONING_SURE
+            and rules_task(sig)[0] == "reasoning"
+        ):
+            return "reasoning", confidence, f"{evidence}; rules: " + "; ".join(sig.evidence["reasoning"]), sig
+        return task, confidence, evidence, sig
 
     def task_scores(self, text: str, sig: Any) -> tuple[dict[str, float], list[tuple[float, str]]]:
         """Task probabilities, and the (weight, cue) pairs that pushed the winner most.

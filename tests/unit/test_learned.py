@@ -14,6 +14,13 @@ from lg_router.classifiers.learned import WEIGHTS_FILE, load_weights
 from lg_router.classifiers.signals import detect
 from lg_router.task import view
 
+
+@pytest.fixture(autouse=True)
+def core_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the default of the core install: no semantic extra (onnxruntime)."""
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+
+
 TIERS = {
     "openai/gpt-4o-mini": "simple",
     "anthropic/claude-3-5-haiku-20241022": "medium",
@@ -21,8 +28,7 @@ TIERS = {
 }
 
 
-def test_learned_is_the_default_of_the_core_install_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # without the semantic extra
+def test_learned_is_the_default_and_says_so() -> None:
     decision = route("Write a haiku about autumn rain.")
     assert decision.classifier == "learned"
     assert route("Write a haiku about autumn rain.", classifier="rules").classifier == "rules"
@@ -209,7 +215,7 @@ def test_a_german_word_problem_about_days_is_not_a_labelling_task() -> None:
     ],
 )
 def test_a_few_open_ended_words_are_not_sent_to_the_cheapest_tier(task: str, category: str) -> None:
-    decision = route(task, classifier="learned")
+    decision = route(task)
     assert decision.category == category
     assert decision.classifier == "learned"
 

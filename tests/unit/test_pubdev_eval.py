@@ -20,5 +20,6 @@ def test_counts_the_task_each_classifier_names_per_task_and_language(tmp_path) -
     assert out["learned"]["coding"] == 1.0 and out["learned"]["non-en"] == 1.0
     assert out["learned"]["simple"] == 0.5
     assert out["learned"]["overall"] == 0.75
+    assert out["rules"]["overall"] == 0.5 and out["rules"]["routable"] == 1.0  # simple called general
     assert out["rules"]["simple"] == 0.0  # a greeting is below the rules' simple score
     assert "reasoning" not in out["learned"]  # no rows, no rate
