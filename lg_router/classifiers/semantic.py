@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from lg_router.classifiers.embedding import DIM, MODEL_ID, Embedder, files, shared
+from lg_router.classifiers.embedding import DIM, MAX_TOKENS, MODEL_ID, Embedder, files, shared
 from lg_router.classifiers.features import BUCKETS, DENSE, vector
 from lg_router.classifiers.learned import SHORT_WORDS, TASKS, LearnedClassifier
 from lg_router.classifiers.rules import rules_task
@@ -63,6 +63,7 @@ def load_weights(path: Path = WEIGHTS_FILE) -> dict[str, Any]:
         and embedding.get("model") == MODEL_ID
         and embedding.get("dim") == DIM
         and embedding.get("scale") == EMBED_SCALE
+        and embedding.get("max_tokens") == MAX_TOKENS  # the vectors it was trained on
     )
     try:
         matrix = np.asarray(data["embedding_weights"], dtype=np.float32) if ok else None
@@ -72,7 +73,7 @@ def load_weights(path: Path = WEIGHTS_FILE) -> dict[str, Any]:
     if matrix is None or matrix.shape != (len(TASKS), DIM) or not np.isfinite(matrix).all():
         msg = (
             f"{path.name}: not a version-1 lg-router semantic model for {MODEL_ID} (dim {DIM}, "
-            f"tasks {TASKS}); retrain with python -m evals.training.train_semantic"
+            f"{MAX_TOKENS} tokens, tasks {TASKS}); retrain with python -m evals.training.train_semantic"
         )
         raise ClassifierWeightsError(msg)
     data["_w"], data["_e"] = sparse, matrix * EMBED_SCALE

@@ -13,7 +13,7 @@ import pytest
 
 from lg_router import route
 from lg_router.classifiers import embedding
-from lg_router.classifiers.embedding import MAX_TOKENS, Embedder, shared
+from lg_router.classifiers.embedding import MAX_TOKENS, MODEL_ID, Embedder, shared
 from lg_router.classifiers.semantic import WEIGHTS_FILE, SemanticClassifier, load_weights
 from lg_router.errors import ClassifierUnavailableError, ClassifierWeightsError
 from lg_router.routing import available_classifiers, default_classifier_name
@@ -105,6 +105,9 @@ def test_import_lg_router_does_not_load_onnxruntime() -> None:
     assert out.stdout.split() == ["False", "True"]
 
 
+EMBEDDING = {"model": MODEL_ID, "dim": 384, "scale": 4.0, "max_tokens": MAX_TOKENS}
+
+
 def _weights(tmp_path: Path, **changes: object) -> Path:
     data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
     data.update(changes)
@@ -117,7 +120,8 @@ def _weights(tmp_path: Path, **changes: object) -> Path:
     ("change", "match"),
     [
         ({"embedding_weights": [[0.0] * 384] * 3}, "not a version-1"),  # wrong shape
-        ({"embedding": {"model": "other-model", "dim": 384, "scale": 4.0}}, "not a version-1"),
+        ({"embedding": {**EMBEDDING, "model": "other-model"}}, "not a version-1"),
+        ({"embedding": {**EMBEDDING, "max_tokens": 64}}, "not a version-1"),  # other vectors
         ({"version": 2}, "not a version-1"),
         ({"weights": "nope"}, "not a version-1"),
     ],
@@ -125,6 +129,11 @@ def _weights(tmp_path: Path, **changes: object) -> Path:
 def test_corrupt_weights_are_a_typed_error(tmp_path: Path, change: dict, match: str) -> None:
     with pytest.raises(ClassifierWeightsError, match=match):
         SemanticClassifier(weights=_weights(tmp_path, **change))
+
+
+def test_an_unchanged_copy_of_the_weights_loads(tmp_path: Path) -> None:
+    clf = SemanticClassifier(weights=_weights(tmp_path))
+    assert clf.model["_e"].shape == (4, 384)
 
 
 def test_missing_or_unreadable_weights_name_the_file(tmp_path: Path) -> None:
