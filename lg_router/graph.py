@@ -105,7 +105,8 @@ def create_router(
 
     Args:
         catalog: a :class:`ModelCatalog`, a preset name or a YAML path (default ``oxlo``).
-        classifier: ``"learned"`` (default: ``None``), ``"rules"``, ``"llm"``, ``"hybrid"`` or an instance.
+        classifier: ``"semantic"``, ``"learned"``, ``"rules"``, ``"llm"``, ``"hybrid"`` or an instance
+            (default ``None``: ``semantic`` with its extra installed, else ``learned``).
         chat_models: ready-made chat models by catalog id, used instead of building
             ``ChatOpenAI`` from the catalog (tests, other providers).
         llm: the chat model of the ``llm``/``hybrid`` classifier (default: the catalog's

@@ -240,7 +240,8 @@ def route(
         task: a string, or a list of messages (LangChain messages or OpenAI-style dicts,
             image parts allowed).
         catalog: a :class:`ModelCatalog`, a preset name or a YAML path (default ``oxlo``).
-        classifier: ``"learned"`` (default, offline), ``"rules"``, ``"llm"``, ``"hybrid"`` or an instance.
+        classifier: ``"semantic"``, ``"learned"``, ``"rules"`` (offline), ``"llm"``, ``"hybrid"`` or an
+            instance (default: ``semantic`` with its extra installed, else ``learned``).
         preference: ``balanced``, ``quality``, ``speed`` or ``cost``.
         models: candidate pool (catalog ids); ``None`` means the whole catalog.
 

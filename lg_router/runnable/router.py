@@ -47,7 +47,8 @@ class RunnableRouter(BaseChatModel):
 
     Args:
         catalog: a :class:`ModelCatalog`, a preset name or a YAML path (default ``oxlo``).
-        classifier: ``"learned"`` (default), ``"rules"``, ``"llm"``, ``"hybrid"`` or a classifier.
+        classifier: ``"semantic"``, ``"learned"``, ``"rules"``, ``"llm"``, ``"hybrid"`` or a classifier
+            (default: ``semantic`` with its extra installed, else ``learned``).
         chat_models: ready-made chat models by catalog id (instead of built ``ChatOpenAI``).
         preference: default preference (``balanced``, ``quality``, ``speed``, ``cost``).
         models: default candidate pool (catalog ids).

@@ -87,7 +87,8 @@ def create_app(
 
     Args:
         catalog: a :class:`ModelCatalog`, a preset name or a YAML path (default ``oxlo``).
-        classifier: ``"learned"`` (default), ``"rules"``, ``"llm"``, ``"hybrid"`` or an instance.
+        classifier: ``"semantic"``, ``"learned"``, ``"rules"``, ``"llm"``, ``"hybrid"`` or an instance
+            (default: ``semantic`` with its extra installed, else ``learned``).
         preference: the default preference (a request's ``model_routing_config`` wins).
         health: model health (breakers, measured latency): ``"memory"`` (default, this
             process's), a Redis URL shared by every worker and replica, a ``Health``
