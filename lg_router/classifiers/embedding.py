@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,9 @@ def files() -> tuple[Path, Path]:
     return model, tokenizer
 
 
+@cache
 def available() -> bool:
-    """Whether the ``semantic`` extra is installed (checked without importing it)."""
+    """Whether the ``semantic`` extra is installed (checked once, without importing it)."""
     try:
         files()
     except ClassifierUnavailableError:

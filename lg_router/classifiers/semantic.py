@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from lg_router.classifiers.embedding import DIM, MAX_TOKENS, MODEL_ID, Embedder, files, shared
+from lg_router.classifiers.embedding import DIM, MAX_TOKENS, MODEL_ID, Embedder, available, files, shared
 from lg_router.classifiers.features import BUCKETS, DENSE, vector
 from lg_router.classifiers.learned import SHORT_WORDS, TASKS, LearnedClassifier
 from lg_router.classifiers.rules import rules_task
@@ -109,8 +109,8 @@ class SemanticClassifier(LearnedClassifier):
         # Not super().__init__: that would read the learned model's weights, unused here.
         self.long_context_tokens = long_context_tokens
         self.model = load_weights(weights or WEIGHTS_FILE)
-        if embedder is None:
-            files()  # fail fast, with the pip command, when the extra is missing
+        if embedder is None and not available():
+            files()  # raises, with the pip command to run
         self.embedder = embedder or shared()
 
     def task(self, view: TaskView) -> tuple[str, float, str, Any]:

@@ -4,11 +4,12 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 
 from lg_router import route
-from lg_router.classifiers import LearnedClassifier
+from lg_router.classifiers import LearnedClassifier, embedding
 from lg_router.classifiers.features import bucket, tokens
 from lg_router.classifiers.learned import WEIGHTS_FILE, load_weights
 from lg_router.classifiers.signals import detect
@@ -16,9 +17,12 @@ from lg_router.task import view
 
 
 @pytest.fixture(autouse=True)
-def core_install(monkeypatch: pytest.MonkeyPatch) -> None:
+def core_install(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """These tests read the default of the core install: no semantic extra (onnxruntime)."""
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    embedding.available.cache_clear()
+    yield
+    embedding.available.cache_clear()
 
 
 TIERS = {

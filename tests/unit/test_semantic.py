@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +21,12 @@ from lg_router.routing import available_classifiers, default_classifier_name
 
 
 @pytest.fixture
-def not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+def not_installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """As if ``pip install 'lg-router[semantic]'`` had not been run: onnxruntime cannot import."""
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    embedding.available.cache_clear()  # checked once per process otherwise
+    yield
+    embedding.available.cache_clear()
 
 
 def test_embedding_is_a_unit_vector_and_deterministic() -> None:
@@ -90,7 +94,9 @@ def test_learned_is_the_default_without_the_extra(not_installed: None) -> None:
 
 def test_a_missing_model_file_is_a_typed_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(embedding, "_package_dir", lambda name: tmp_path)  # packages without files
+    embedding.available.cache_clear()
     assert not embedding.available()
+    embedding.available.cache_clear()
     with pytest.raises(ClassifierUnavailableError, match="model.onnx is missing"):
         Embedder().embed("hi")
 
