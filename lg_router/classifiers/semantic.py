@@ -25,7 +25,7 @@ import numpy as np
 
 from lg_router.classifiers.embedding import DIM, MAX_TOKENS, MODEL_ID, Embedder, available, files, shared
 from lg_router.classifiers.features import BUCKETS, DENSE, vector
-from lg_router.classifiers.learned import SHORT_WORDS, TASKS, LearnedClassifier
+from lg_router.classifiers.learned import SHORT_WORDS, TASKS, LearnedClassifier, _opens_open_ended
 from lg_router.classifiers.rules import rules_task
 from lg_router.classifiers.signals import LONG_CONTEXT_TOKENS
 from lg_router.errors import ClassifierWeightsError
@@ -35,7 +35,9 @@ WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "semantic-v1.json"
 EMBED_SCALE = 4.0  # the unit vector is multiplied by this before its weights (training too)
 EMBEDDING_CUE = "embedding:MiniLM"  # shown as is in the evidence
 # A short request gives the embedding little to read: where the rules see two logic cues
-# or more ("Analyse the tradeoffs of ..."), their reasoning stands over a general pick.
+# or more ("Analyse the tradeoffs of ..."), or one after an open-ended verb up front
+# ("Analyze market trends", as for the learned model), their reasoning stands over a
+# general pick.
 RULES_REASONING_SURE = 3.0
 
 
@@ -116,12 +118,8 @@ class SemanticClassifier(LearnedClassifier):
     def task(self, view: TaskView) -> tuple[str, float, str, Any]:
         """``(task or hard category, confidence, evidence, signals)``, before the language."""
         task, confidence, evidence, sig = super().task(view)
-        if (
-            task == "general"
-            and sig.words <= SHORT_WORDS
-            and sig.scores.get("reasoning", 0.0) >= RULES_REASONING_SURE
-            and rules_task(sig)[0] == "reasoning"
-        ):
+        cued = sig.scores.get("reasoning", 0.0) >= RULES_REASONING_SURE or _opens_open_ended(view.text)
+        if task == "general" and sig.words <= SHORT_WORDS and cued and rules_task(sig)[0] == "reasoning":
             return "reasoning", confidence, f"{evidence}; rules: " + "; ".join(sig.evidence["reasoning"]), sig
         return task, confidence, evidence, sig
 

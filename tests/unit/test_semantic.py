@@ -191,6 +191,9 @@ def test_hard_evidence_decides_without_an_embedding() -> None:
     [
         ("hi", "simple"),
         ("What is 2+2?", "simple"),
+        ("Explain quantum computing", "general"),  # seed 002: a few open-ended words
+        ("Analyze market trends", "reasoning"),  # ... and the rules' logic cue after one
+        ("Analyse the tradeoffs of microservices vs monolith for a 5-person startup.", "reasoning"),
         ("Pythonで二分探索を実装してください。", "coding"),  # the task before the language
         ("Schreibe eine Funktion in Rust, die eine Zeichenkette umdreht.", "coding"),
         ("Un tren sale a las 3 y viaja a 60 km/h. ¿A qué hora llega a 180 km?", "reasoning"),
