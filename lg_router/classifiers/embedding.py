@@ -124,6 +124,11 @@ class Embedder:
             ids = ids[:head] + ids[-TAIL_TOKENS:]
         return ids
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is loaded already (asking starts no load)."""
+        return self._session is not None
+
     def ready(self) -> None:
         """Load the tokenizer and the ONNX session (once; later calls return at once)."""
         if self._session is None:

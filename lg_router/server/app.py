@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from lg_router.catalog import ModelCatalog, resolve_catalog
-from lg_router.classifiers import Classifier
+from lg_router.classifiers import Classifier, SemanticClassifier
 from lg_router.errors import InvalidOptionError
 from lg_router.graph import create_router
 from lg_router.health import Health, resolve_health
@@ -114,6 +114,8 @@ def create_app(
         # second) at start-up rather than inside its first request's first attempt.
         import langchain_openai  # noqa: F401
     inner = resolve_classifier(classifier, catalog=cat)
+    if isinstance(inner, SemanticClassifier):
+        inner.embedder.ready()  # the same for the semantic model (about 0.3 s)
     store = resolve_health(health)
     transport = _transport(http_client, client_kwargs)
     if transport is not None:

@@ -201,3 +201,12 @@ def test_hard_evidence_decides_without_an_embedding() -> None:
 )
 def test_tasks_before_languages(task: str, category: str) -> None:
     assert route(task, catalog="tiers").category == category
+
+
+def test_the_gateway_loads_the_model_at_start_up_not_in_the_first_request() -> None:
+    from lg_router.server.app import create_app
+
+    embedder = Embedder()
+    assert not embedder.loaded
+    create_app("oxlo", classifier=SemanticClassifier(embedder=embedder), health="off")
+    assert embedder.loaded
