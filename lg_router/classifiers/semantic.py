@@ -126,7 +126,7 @@ class SemanticClassifier(LearnedClassifier):
     def task_scores(self, text: str, sig: Any) -> tuple[dict[str, float], list[tuple[float, str]]]:
         """Task probabilities, and the (weight, cue) pairs that pushed the winner most.
 
-        The embedding counts as one cue (``sentence embedding``), its whole contribution.
+        The embedding counts as one cue (``embedding:MiniLM``), its whole contribution.
         """
         x, names = vector(text, sig)
         w = self.model["_w"]
