@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from lg_router import route
+from lg_router import ModelCatalog, route
 from lg_router.classifiers import embedding
 from lg_router.classifiers.embedding import MAX_TOKENS, MODEL_ID, Embedder, shared
 from lg_router.classifiers.semantic import WEIGHTS_FILE, SemanticClassifier, load_weights
 from lg_router.errors import ClassifierUnavailableError, ClassifierWeightsError
 from lg_router.routing import available_classifiers, default_classifier_name
+from lg_router.task import view
 
 
 @pytest.fixture
@@ -210,3 +213,31 @@ def test_the_gateway_loads_the_model_at_start_up_not_in_the_first_request() -> N
     assert not embedder.loaded
     create_app("oxlo", classifier=SemanticClassifier(embedder=embedder), health="off")
     assert embedder.loaded
+
+
+class _Slow(Embedder):
+    def embed(self, text: str) -> np.ndarray:
+        time.sleep(0.2)  # a slow machine's embedding
+        return super().embed(text)
+
+
+async def test_async_decisions_do_not_block_the_event_loop() -> None:
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    clf = SemanticClassifier(embedder=_Slow())
+    catalog = ModelCatalog.preset("oxlo")
+    task_view = view("Write a Python function that merges two sorted lists.")
+    running = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    decision = await clf.aclassify(
+        task_view, catalog.models, preference="balanced", default_id=catalog.fallback_default
+    )
+    running.cancel()
+    assert decision.category == "coding"
+    assert ticks >= 5  # the loop kept running while the embedding took 0.2 s
