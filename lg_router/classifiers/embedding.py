@@ -105,14 +105,18 @@ class Embedder:
             raise ClassifierUnavailableError(
                 f"cannot import the semantic extra ({exc}): {INSTALL_HINT}"
             ) from exc
-        tokenizer = Tokenizer.from_file(str(tokenizer_file))
-        tokenizer.no_padding()
-        tokenizer.no_truncation()
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        try:
+            tokenizer = Tokenizer.from_file(str(tokenizer_file))
+            session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime and tokenizers raise their own types for a bad file
+            msg = f"cannot load {model.name} or {tokenizer_file.name} ({exc}); reinstall: {INSTALL_HINT}"
+            raise ClassifierUnavailableError(msg) from exc
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
         self._tokenizer, self._session = tokenizer, session
 
     def ids(self, text: str) -> list[int]:

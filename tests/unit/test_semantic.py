@@ -104,6 +104,15 @@ def test_a_missing_model_file_is_a_typed_error(monkeypatch: pytest.MonkeyPatch, 
         Embedder().embed("hi")
 
 
+def test_a_corrupt_model_file_is_a_typed_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    model = tmp_path / "model.onnx"
+    model.write_bytes(b"not an onnx model")
+    tokenizer = embedding.files()[1]
+    monkeypatch.setattr(embedding, "files", lambda: (model, tokenizer))
+    with pytest.raises(ClassifierUnavailableError, match="cannot load model.onnx"):
+        Embedder().embed("hi")
+
+
 def test_import_lg_router_does_not_load_onnxruntime() -> None:
     probe = (
         "import sys, lg_router; from lg_router import route; "
