@@ -32,11 +32,11 @@ from lg_router.task import TaskView
 TASKS = ("coding", "reasoning", "general", "simple")
 # "simple" sends a task to the cheapest tier: only when the model is this sure; a doubt
 # between simple and general goes to the general model, which can take both.
-SIMPLE_SURE = 0.7
+SIMPLE_SURE = 0.5
 # Coding and reasoning with no rule evidence at all must be this sure, else the rules' own
 # pick takes the task; short requests more so ("Tell me a joke": 'tell' is common in shell
 # tasks), longer ones less (a task described in prose: "Find the SUID hole and fix it").
-UNSEEN_SURE = 0.5
+UNSEEN_SURE = 0.4
 UNSEEN_SURE_SHORT = 0.7
 SHORT_WORDS = 12
 # An extraction or labelling ask up front ("Extract ...", "Given the following data,
@@ -48,6 +48,10 @@ RULES_SIMPLE_SURE = 3.5
 # superposition in quantum physics?" in Japanese) is an open question unless this sure.
 FOREIGN_REASONING_SURE = 0.6
 HEAD_CHARS = 2000  # where that number would be
+# When the model's task has no rule cue at all and the rules see another task this clearly
+# (two specific cues: "analyse the tradeoffs"), the model must be this sure to overrule them.
+RULES_SURE = 3.0
+RULES_OVER_P = 0.6
 # In another language a programming term the rules know ("Python로", "C++プログラム") is
 # specific evidence: a writing or short-question pick gives way to coding from this p.
 FOREIGN_CODE_P = 0.2
@@ -102,6 +106,10 @@ def _guarded(task: str, probs: dict[str, float], sig: Any, text: str) -> tuple[s
     silent = not sig.scores.get(task)  # no rule cue for the model's task
     if task == "reasoning" and sig.language and silent and probs[task] < FOREIGN_REASONING_SURE:
         return ("reasoning" if _counts(text[:HEAD_CHARS]) else "general"), ""
+    ruled, _, _ = rules_task(sig)
+    clear = ruled in TASKS and ruled != task and sig.scores.get(ruled, 0.0) >= RULES_SURE
+    if silent and clear and probs[task] < RULES_OVER_P:  # specific evidence over a doubtful guess
+        return ruled, "; rules: " + "; ".join(sig.evidence[ruled])
     sure = UNSEEN_SURE_SHORT if sig.words <= SHORT_WORDS else UNSEEN_SURE
     if task in ("coding", "reasoning") and not sig.language and silent and probs[task] < sure:
         # The rules' cues are English: their silence means little elsewhere.

@@ -15,20 +15,20 @@ from lg_router import route
 
 FLOORS = {
     "oxlo": {
-        "coding": 0.95,
-        "reasoning": 0.73,  # BBH, ASDiv and LogiQA added 2026-12-01: the measure got harder
-        "general": 0.95,
-        "simple": 0.95,
-        "multilingual": 0.83,
+        "coding": 0.97,
+        "reasoning": 0.81,  # BBH, ASDiv and LogiQA joined on 2026-12-01: a harder measure
+        "general": 0.92,
+        "simple": 0.91,
+        "multilingual": 0.97,
         "long_context": 1.0,
         "vision": 1.0,
     },
     "tiers": {
-        "coding": 0.95,
-        "reasoning": 0.73,
-        "general": 0.67,
-        "simple": 0.95,
-        "multilingual": 0.95,
+        "coding": 0.97,
+        "reasoning": 0.81,
+        "general": 0.83,
+        "simple": 0.91,
+        "multilingual": 0.93,
         "long_context": 1.0,
         "vision": 1.0,
     },
