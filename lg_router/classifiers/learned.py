@@ -32,7 +32,7 @@ from lg_router.task import TaskView
 TASKS = ("coding", "reasoning", "general", "simple")
 # "simple" sends a task to the cheapest tier: only when the model is this sure; a doubt
 # between simple and general goes to the general model, which can take both.
-SIMPLE_SURE = 0.5
+SIMPLE_SURE = 0.6
 # Coding and reasoning with no rule evidence at all must be this sure, else the rules' own
 # pick takes the task; short requests more so ("Tell me a joke": 'tell' is common in shell
 # tasks), longer ones less (a task described in prose: "Find the SUID hole and fix it").
@@ -54,6 +54,9 @@ RULES_SURE = 3.0
 RULES_OVER_P = 0.6
 # In another language a programming term the rules know ("Python로", "C++プログラム") is
 # specific evidence: a writing or short-question pick gives way to coding from this p.
+# In another language a question with numbers that the model thinks may be maths is maths
+# from this p: the task decides the tier, the language only the model's languages.
+FOREIGN_MATH_P = 0.45
 FOREIGN_CODE_P = 0.2
 FOREIGN_CODE_CUE = 1.6  # one coding word
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "learned-v1.json"
@@ -98,6 +101,13 @@ def _guarded(task: str, probs: dict[str, float], sig: Any, text: str) -> tuple[s
         and probs["coding"] >= FOREIGN_CODE_P
     ):
         return "coding", "; rules: " + "; ".join(sig.evidence["coding"])
+    if (
+        task in ("general", "simple")
+        and sig.language
+        and probs["reasoning"] >= FOREIGN_MATH_P
+        and _counts(text[:HEAD_CHARS])
+    ):  # the task before the language: maths in another language stays maths
+        return "reasoning", ""
     if task == "simple" and probs["simple"] < SIMPLE_SURE:
         return "general", ""
     if task == "simple" and sig.scores.get("simple", 0.0) <= BREVITY_ONLY and _opens_open_ended(text):
