@@ -22,7 +22,7 @@ from langchain_core.runnables import RunnableConfig
 
 from lg_router.catalog import ModelSpec
 from lg_router.classifiers.base import Classifier, ranked_decision
-from lg_router.classifiers.features import vector
+from lg_router.classifiers.features import BUCKETS, vector
 from lg_router.classifiers.lexicon import NUMBER_WORDS, Text
 from lg_router.classifiers.rules import hard_category, rules_task, with_language
 from lg_router.classifiers.signals import LONG_CONTEXT_TOKENS, detect
@@ -79,6 +79,9 @@ def load_weights(path: Path = WEIGHTS_FILE) -> dict[str, Any]:
     data = json.loads(path.read_text(encoding="utf-8"))
     if data.get("version") != 1 or tuple(data.get("tasks", ())) != TASKS:
         msg = f"{path.name}: not a version-1 lg-router learned model for tasks {TASKS}"
+        raise ValueError(msg)
+    if data.get("buckets", BUCKETS) != BUCKETS:
+        msg = f"{path.name}: fitted on {data['buckets']} n-gram buckets, the features have {BUCKETS}"
         raise ValueError(msg)
     data["_w"] = {t: {int(k): v for k, v in data["weights"][t].items()} for t in TASKS}
     return data
