@@ -70,6 +70,13 @@ STEMS = [
     "Which of the following can be properly inferred from the statements above?",
     "The reasoning above is most vulnerable to criticism on the grounds that it",
     "Which one of the following arguments is most similar in its flawed reasoning to the argument above?",
+    "Which of the following can be derived from the statements above?",
+    "Which conclusion follows most reasonably from the passage?",
+    "If the above statements are true, which of the following cannot be supported?",
+    "Which of the following does the above conclusion need to assume?",
+    "Which of the following, if true, most calls the above view into question?",
+    "Which of the following best completes the above argument?",
+    "To evaluate the argument above, which question would be most useful to answer?",
 ]
 OPTIONS = [
     "The effect was also observed in places where nothing changed.",
@@ -87,7 +94,7 @@ OPTIONS = [
 
 def arguments(rng: random.Random) -> Iterator[str]:
     for arg in ARGUMENTS:
-        for stem in rng.sample(STEMS, 4):
+        for stem in rng.sample(STEMS, 8):
             opts = rng.sample(OPTIONS, 4)
             yield f"{arg}\n{stem}\n" + "\n".join(f"{'ABCD'[i]}. {o}" for i, o in enumerate(opts))
 

@@ -85,6 +85,8 @@ LOGIC_PHRASES = (
     "find the value", "if true", "can be inferred", "must be true", "must be false", "could be true",
     "cannot be true", "logically follows", "tells the truth", "tell the truth", "fixed order",
     "the argument", "valid argument", "which of the following must", "which of the following can",
+    "above argument", "above conclusion", "above view", "above statements", "be derived",
+    "be supported", "be assumed", "the conclusion", "most logically", "best complete",
 )  # fmt: skip
 # Asking for a summary is a writing task even when it says "in one sentence".
 SUMMARY = _words("summarize summarise summarizing summarising summary tldr")
