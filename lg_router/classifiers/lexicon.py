@@ -136,6 +136,11 @@ _FACTOID_RE = re.compile(
     r"how (?:many|much|long|old|far)|is|are|was|were|does|did|do|can|name|list)\b"
 )
 _COUNTING_RE = re.compile(r"^\W*how (?:many|much)\b")
+# Open questions and role play: an explanation or a performance, not a one-line answer.
+_OPEN_QUESTION_RE = re.compile(
+    r"^\W*(?:how (?:do|does|did|can|could|would|should|might|has|have|is|are)|why|what if|what would|"
+    r"imagine|pretend|embody|embrace the role|act as|in the role of|describe|explain|discuss)\b"
+)
 QUESTION_CHARS = 200  # where the question must end
 YES_NO_STARTS = frozenset("is are was were does did do can could has have had will would should".split())
 PASSAGE_WORDS = 40  # how much must follow it
@@ -266,6 +271,10 @@ class Text:
         if len(question.raw.split()) > 25 or _COUNTING_RE.match(question.lower):
             return False  # "How many ...?" first is how word problems start, too
         return question.factoid() and len(self.raw[mark + 1 :].split()) >= PASSAGE_WORDS
+
+    def open_question(self) -> bool:
+        """The request opens as an open question or a role to play ("How do vaccines work?")."""
+        return _OPEN_QUESTION_RE.match(self.lower) is not None
 
     def yes_no_last(self) -> bool:
         """A passage to read, then a short yes/no question about it ("... Is the film a sequel?")."""

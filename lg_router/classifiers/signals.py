@@ -196,6 +196,8 @@ def detect(view: TaskView, *, long_context_tokens: int = LONG_CONTEXT_TOKENS) ->
     writing = text.hits(lex.WRITING, lex.WRITING_PHRASES)
     if writing:
         sig.add("general", 1.5 + 0.5 * len(writing), "writing task: " + ", ".join(writing[:3]))
+    if text.open_question() and not (sig.scores.get("coding") or sig.scores.get("reasoning")):
+        sig.add("general", 2.0, "an open question or a role to play")
     head = Text(text.raw[:INSTRUCTION_CHARS])
     summary = head.hits(lex.SUMMARY, limit=1)
     if summary:

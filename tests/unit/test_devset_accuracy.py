@@ -17,7 +17,7 @@ FLOORS = {
     "oxlo": {
         "coding": 0.97,
         "reasoning": 0.86,  # BBH, ASDiv and LogiQA joined on 2026-12-01: a harder measure
-        "general": 0.94,
+        "general": 0.95,
         "simple": 0.96,
         "multilingual": 0.97,
         "long_context": 1.0,
@@ -26,7 +26,7 @@ FLOORS = {
     "tiers": {
         "coding": 0.97,
         "reasoning": 0.86,
-        "general": 0.88,
+        "general": 0.95,
         "simple": 0.96,
         "multilingual": 0.93,
         "long_context": 1.0,

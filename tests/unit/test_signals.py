@@ -114,3 +114,17 @@ def test_logic_puzzles_have_reasoning_cues(task: str) -> None:
     from lg_router.task import view
 
     assert detect(view(task)).scores.get("reasoning", 0.0) >= 1.6
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "How do solar panels turn sunlight into electricity for a house?",
+        "What if the printing press had never been invented?",
+        "Embody a pirate captain and tell me about your last voyage.",
+    ],
+)
+def test_open_questions_and_role_play_are_writing_not_the_cheap_tier(task: str) -> None:
+    decision = route(task, catalog="tiers")
+    assert decision.category == "general"
+    assert decision.best != "openai/gpt-4o-mini"
