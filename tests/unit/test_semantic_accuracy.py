@@ -2,7 +2,7 @@
 
 Floors sit a little under the README's table (``python -m evals --compare``); as for the
 learned classifier (``test_devset_accuracy.py``) the holdout gets 0.1 of slack per
-category (14-16 items each) and the whole split a floor of its own.
+category (4-43 items each) and the whole split a floor of its own.
 """
 
 from collections import defaultdict
@@ -16,30 +16,30 @@ from lg_router.classifiers.semantic import SemanticClassifier
 
 FLOORS = {
     "oxlo": {
-        "coding": 0.95,
-        "reasoning": 0.93,
-        "general": 0.93,
-        "simple": 0.95,
-        "multilingual": 0.93,
+        "coding": 0.97,
+        "reasoning": 0.85,  # dev 0.87, holdout 0.89: BBH and LogiQA arguments read as questions
+        "general": 0.95,
+        "simple": 0.88,  # dev 0.98, holdout 0.80 (15 items)
+        "multilingual": 0.97,
         "long_context": 1.0,
         "vision": 1.0,
     },
     "tiers": {
-        "coding": 0.95,
-        "reasoning": 0.93,
-        "general": 0.9,
-        "simple": 0.95,
-        "multilingual": 0.93,
+        "coding": 0.97,
+        "reasoning": 0.85,
+        "general": 0.93,
+        "simple": 0.88,
+        "multilingual": 0.9,
         "long_context": 1.0,
         "vision": 1.0,
     },
 }
-# Whole-split top-1 (measured: oxlo 0.983 / 0.963, tiers 0.975 / 0.915).
+# Whole-split top-1 (measured: oxlo 0.962 / 0.920, tiers 0.941 / 0.907).
 OVERALL = {
-    ("oxlo", "dev"): 0.97,
-    ("oxlo", "holdout"): 0.95,
-    ("tiers", "dev"): 0.96,
-    ("tiers", "holdout"): 0.9,
+    ("oxlo", "dev"): 0.95,
+    ("oxlo", "holdout"): 0.9,
+    ("tiers", "dev"): 0.93,
+    ("tiers", "holdout"): 0.89,
 }
 MIN_SAVING = 0.6
 
