@@ -319,7 +319,7 @@ class RunnableRouter(BaseChatModel):
     ) -> ChatResult:
         config = self._graph_config(run_manager, stop, kwargs, is_async=True)
         coro = self._graph.ainvoke({"messages": messages}, config)
-        output = await runs.in_context(runs.quiet_context(), coro)
+        output = await runs.quietly(coro)
         return runs.result(runs.final_answer(output))
 
     def _stream(
