@@ -216,12 +216,14 @@ def floor_graph(is_async: bool = False) -> Any:
 
 
 def shape_graph(catalog: Any, is_async: bool = False) -> Any:
-    """lg-router's topology (same state, schemas, edges) with nodes that do nothing."""
+    """lg-router's topology (same state, schemas, nodes and ``Command`` routing) with
+    nodes that do nothing."""
     from langgraph.graph import END, START, StateGraph
+    from langgraph.types import Command
 
     from lg_router.decision import Attempt
-    from lg_router.execution.fallback import EXHAUSTED, FALLBACK, after_call, node_name
-    from lg_router.graph import CLASSIFY, first_choice
+    from lg_router.execution.fallback import EXHAUSTED, FALLBACK, node_name
+    from lg_router.graph import CLASSIFY
     from lg_router.routing import route
     from lg_router.state import RouterContext, RouterInput, RouterOutput, RouterState
 
@@ -230,14 +232,15 @@ def shape_graph(catalog: Any, is_async: bool = False) -> Any:
     builder = StateGraph(
         RouterState, context_schema=RouterContext, input_schema=RouterInput, output_schema=RouterOutput
     )
-    builder.add_node(CLASSIFY, _node({"decision": decision, "attempts": None}, is_async))
     calls = [node_name(m) for m in catalog.ids]
+    first = Command(update={"decision": decision, "attempts": None}, goto=node_name(decision.best))
+    builder.add_node(CLASSIFY, _node(first, is_async), destinations=tuple(calls))
     builder.add_edge(START, CLASSIFY)
-    builder.add_conditional_edges(CLASSIFY, first_choice, calls)
     for name in calls:
         ok = [Attempt(model_id=name, outcome="ok", seconds=0.0)]
-        builder.add_node(name, _node({"messages": [answer], "attempts": ok, "partial": None}, is_async))
-        builder.add_conditional_edges(name, after_call, {"answer": END, "timeout or error": FALLBACK})
+        done = Command(update={"messages": [answer], "attempts": ok, "partial": None}, goto=END)
+        ends = {END: "answer", FALLBACK: "timeout or error"}
+        builder.add_node(name, _node(done, is_async), destinations=ends)
     builder.add_node(FALLBACK, _node({}, is_async), destinations=(*calls, EXHAUSTED))
     builder.add_node(EXHAUSTED, _node({}, is_async))
     builder.add_edge(EXHAUSTED, END)
