@@ -73,12 +73,6 @@ class Classify:
         return self._started(decision)
 
 
-def first_choice(state: RouterState) -> str:
-    """The first-ranked model's execution node (where ``classify`` goes)."""
-    decision: RoutingDecision = state["decision"]  # type: ignore[assignment]
-    return node_name(decision.best)
-
-
 class Routed:
     """An execution node that names where the run goes next, as a ``Command``: ``END``
     when its last attempt answered, else the fallback dispatch (a timeout or an error).

@@ -86,9 +86,12 @@ def test_an_unwatched_ainvoke_skips_the_chat_model_run_and_answers_the_same(runs
     _same_answer(*asyncio.run(main()))
 
 
-def test_the_answer_id_names_the_run_id_given_in_the_config() -> None:
+def test_the_answer_id_names_the_run_id_given_in_the_config_as_langchain_does() -> None:
     run_id = uuid.uuid4()
     assert _router().invoke("Say hi", {"run_id": run_id}).id == f"lc_run--{run_id}-0"
+    # LangChain's own path names it the same way (fails if langchain-core changes it)
+    watched = _router().invoke("Say hi", {"run_id": run_id, "callbacks": [Starts()]})
+    assert watched.id == f"lc_run--{run_id}-0"
 
 
 def test_hooks_caches_limiters_streaming_and_content_blocks_take_langchains_path(
