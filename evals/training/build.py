@@ -18,6 +18,8 @@ from collections import Counter
 from pathlib import Path
 
 from evals.data import load
+from evals.training.logic_frames import logic_rows
+from evals.training.more_sources import MORE_READERS
 from evals.training.sources import CACHE, PUBLIC_READERS, Row, code_snippets, passages
 from evals.training.templates import implement_foreign, with_passages, written
 
@@ -61,7 +63,7 @@ def closed_qa(questions: list[Row], paragraphs: list[str], limit: int = 250) -> 
 def rows() -> list[Row]:
     """All candidate rows, public sources first, then the written frames."""
     out: list[Row] = []
-    for reader in PUBLIC_READERS:
+    for reader in (*PUBLIC_READERS, *MORE_READERS):
         out.extend(reader())
     paragraphs = passages()
     factual = [r for r in out if r.source.startswith("FreshQA")]
@@ -69,6 +71,7 @@ def rows() -> list[Row]:
     out.extend(written(code_snippets()))
     out.extend(with_passages(paragraphs))
     out.extend(implement_foreign())
+    out.extend(logic_rows())
     return out
 
 

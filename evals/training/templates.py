@@ -35,6 +35,8 @@ SIMPLE_EN = [
     "Reply with just the number: how many legs does a spider have?", "Name the largest planet in the solar system.",
     "From the text 'Order #{n} shipped to {name}', what is the order number?",
     "Sort these words alphabetically: {word}, {adj}, apple, zebra.", "Is '{word}' a noun or a verb?",
+    "What is {a} + {b}?", "Thanks! And what is {a} + {b}?", "Quick one: what's {a} x {b}?", "{a} + {b} = ?",
+    "Thank you. One more: what is {a} - {b}?", "Great, and how much is {a} * {b}?",
 ]  # fmt: skip
 GENERAL_EN = [
     "Write a short poem about {topic}.", "Write a friendly email to my manager asking for {request}.",

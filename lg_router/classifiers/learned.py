@@ -22,7 +22,7 @@ from langchain_core.runnables import RunnableConfig
 
 from lg_router.catalog import ModelSpec
 from lg_router.classifiers.base import Classifier, ranked_decision
-from lg_router.classifiers.features import vector
+from lg_router.classifiers.features import BUCKETS, vector
 from lg_router.classifiers.lexicon import NUMBER_WORDS, Text
 from lg_router.classifiers.rules import hard_category, rules_task, with_language
 from lg_router.classifiers.signals import LONG_CONTEXT_TOKENS, detect
@@ -32,11 +32,11 @@ from lg_router.task import TaskView
 TASKS = ("coding", "reasoning", "general", "simple")
 # "simple" sends a task to the cheapest tier: only when the model is this sure; a doubt
 # between simple and general goes to the general model, which can take both.
-SIMPLE_SURE = 0.7
+SIMPLE_SURE = 0.6
 # Coding and reasoning with no rule evidence at all must be this sure, else the rules' own
 # pick takes the task; short requests more so ("Tell me a joke": 'tell' is common in shell
 # tasks), longer ones less (a task described in prose: "Find the SUID hole and fix it").
-UNSEEN_SURE = 0.5
+UNSEEN_SURE = 0.4
 UNSEEN_SURE_SHORT = 0.7
 SHORT_WORDS = 12
 # An extraction or labelling ask up front ("Extract ...", "Given the following data,
@@ -48,8 +48,15 @@ RULES_SIMPLE_SURE = 3.5
 # superposition in quantum physics?" in Japanese) is an open question unless this sure.
 FOREIGN_REASONING_SURE = 0.6
 HEAD_CHARS = 2000  # where that number would be
+# When the model's task has no rule cue at all and the rules see another task this clearly
+# (two specific cues: "analyse the tradeoffs"), the model must be this sure to overrule them.
+RULES_SURE = 3.0
+RULES_OVER_P = 0.6
 # In another language a programming term the rules know ("Python로", "C++プログラム") is
 # specific evidence: a writing or short-question pick gives way to coding from this p.
+# In another language a question with numbers that the model thinks may be maths is maths
+# from this p: the task decides the tier, the language only the model's languages.
+FOREIGN_MATH_P = 0.45
 FOREIGN_CODE_P = 0.2
 FOREIGN_CODE_CUE = 1.6  # one coding word
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "learned-v1.json"
@@ -73,6 +80,9 @@ def load_weights(path: Path = WEIGHTS_FILE) -> dict[str, Any]:
     if data.get("version") != 1 or tuple(data.get("tasks", ())) != TASKS:
         msg = f"{path.name}: not a version-1 lg-router learned model for tasks {TASKS}"
         raise ValueError(msg)
+    if data.get("buckets", BUCKETS) != BUCKETS:
+        msg = f"{path.name}: fitted on {data['buckets']} n-gram buckets, the features have {BUCKETS}"
+        raise ValueError(msg)
     data["_w"] = {t: {int(k): v for k, v in data["weights"][t].items()} for t in TASKS}
     return data
 
@@ -94,6 +104,13 @@ def _guarded(task: str, probs: dict[str, float], sig: Any, text: str) -> tuple[s
         and probs["coding"] >= FOREIGN_CODE_P
     ):
         return "coding", "; rules: " + "; ".join(sig.evidence["coding"])
+    if (
+        task in ("general", "simple")
+        and sig.language
+        and probs["reasoning"] >= FOREIGN_MATH_P
+        and _counts(text[:HEAD_CHARS])
+    ):  # the task before the language: maths in another language stays maths
+        return "reasoning", ""
     if task == "simple" and probs["simple"] < SIMPLE_SURE:
         return "general", ""
     if task == "simple" and sig.scores.get("simple", 0.0) <= BREVITY_ONLY and _opens_open_ended(text):
@@ -102,6 +119,10 @@ def _guarded(task: str, probs: dict[str, float], sig: Any, text: str) -> tuple[s
     silent = not sig.scores.get(task)  # no rule cue for the model's task
     if task == "reasoning" and sig.language and silent and probs[task] < FOREIGN_REASONING_SURE:
         return ("reasoning" if _counts(text[:HEAD_CHARS]) else "general"), ""
+    ruled, _, _ = rules_task(sig)
+    clear = ruled in TASKS and ruled != task and sig.scores.get(ruled, 0.0) >= RULES_SURE
+    if silent and clear and probs[task] < RULES_OVER_P:  # specific evidence over a doubtful guess
+        return ruled, "; rules: " + "; ".join(sig.evidence[ruled])
     sure = UNSEEN_SURE_SHORT if sig.words <= SHORT_WORDS else UNSEEN_SURE
     if task in ("coding", "reasoning") and not sig.language and silent and probs[task] < sure:
         # The rules' cues are English: their silence means little elsewhere.

@@ -73,7 +73,8 @@ MATH_PHRASES = (
 LOGIC = _words(
     "puzzle riddle logic logical deduce deduction infer syllogism contradiction tradeoff tradeoffs "
     "analyze analyse paradox counterexample overtake overtaken overtakes overtaking facing shadow "
-    "statement statements"
+    "statement statements weaken weakens strengthen strengthens premise premises inferred "
+    "deduced fallacy fallacious"
 )
 LOGIC_PHRASES = (
     "step by step", "think carefully", "think through", "reason about", "reason through",
@@ -81,8 +82,14 @@ LOGIC_PHRASES = (
     "evaluate the", "game theory", "which is true", "which are true", "which is false",
     "which are false", "relationship between", "does not belong", "odd one out",
     "true false or uncertain", "which direction", "what position", "explain your reasoning",
-    "find the value",
+    "find the value", "if true", "can be inferred", "must be true", "must be false", "could be true",
+    "cannot be true", "logically follows", "tells the truth", "tell the truth", "fixed order",
+    "the argument", "valid argument", "which of the following must", "which of the following can",
+    "above argument", "above conclusion", "above view", "above statements", "be derived",
+    "be supported", "be assumed", "the conclusion", "most logically", "best complete",
 )  # fmt: skip
+# Asking for a summary is a writing task even when it says "in one sentence".
+SUMMARY = _words("summarize summarise summarizing summarising summary tldr")
 # Not "tag": the German for "day", in every German word problem.
 SIMPLE = _words("classify categorize categorise extract label sentiment spam")
 SIMPLE_PHRASES = (
@@ -129,7 +136,13 @@ _FACTOID_RE = re.compile(
     r"how (?:many|much|long|old|far)|is|are|was|were|does|did|do|can|name|list)\b"
 )
 _COUNTING_RE = re.compile(r"^\W*how (?:many|much)\b")
+# Open questions and role play: an explanation or a performance, not a one-line answer.
+_OPEN_QUESTION_RE = re.compile(
+    r"^\W*(?:how (?:do|does|did|can|could|would|should|might|has|have|is|are)|why|what if|what would|"
+    r"imagine|pretend|embody|embrace the role|act as|in the role of|describe|explain|discuss)\b"
+)
 QUESTION_CHARS = 200  # where the question must end
+YES_NO_STARTS = frozenset("is are was were does did do can could has have had will would should".split())
 PASSAGE_WORDS = 40  # how much must follow it
 _LONG_HINT_RE = re.compile(r"\b\d{2,4}\s*k\s*[- ]?tokens?\b|\b\d{5,}\s*tokens?\b")
 _NUMBER_RE = re.compile(r"0+(?:[.,]0+)?")
@@ -258,6 +271,25 @@ class Text:
         if len(question.raw.split()) > 25 or _COUNTING_RE.match(question.lower):
             return False  # "How many ...?" first is how word problems start, too
         return question.factoid() and len(self.raw[mark + 1 :].split()) >= PASSAGE_WORDS
+
+    def open_question(self) -> bool:
+        """The request opens as an open question or a role to play ("How do vaccines work?")."""
+        return _OPEN_QUESTION_RE.match(self.lower) is not None
+
+    def yes_no_last(self) -> bool:
+        """A passage to read, then a short yes/no question about it ("... Is the film a sequel?")."""
+        body = self.raw.rstrip()
+        if not body.endswith(("?", "？")):
+            return False
+        start = max(body.rfind("\n", 0, len(body) - 1), body.rfind(". ", 0, len(body) - 1)) + 1
+        question = body[start:].strip().lower()
+        words = question.split()
+        return (
+            bool(words)
+            and len(words) <= 25
+            and words[0] in YES_NO_STARTS
+            and len(body[:start].split()) >= PASSAGE_WORDS
+        )
 
     def long_hint(self) -> str | None:
         if "token" not in self.lower:

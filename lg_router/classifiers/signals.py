@@ -64,7 +64,21 @@ _STOPWORDS: dict[str, frozenset[str]] = {
     "Indonesian": frozenset("yang dan di ini itu dengan untuk tidak dari dalam apa bagaimana tolong".split()),
     "Vietnamese": frozenset("của và là có không những một các được cho người này với".split()),
     "Polish": frozenset("i w na nie się że jest to do z jak co dla czy proszę napisz".split()),
+    "Swahili": frozenset("na ya wa kwa ni katika za cha kila kuna alikuwa ana je nini ngapi".split()),
+    "Tagalog": frozenset("ang ng mga sa ay siya ito para hindi ako ikaw paano ilan".split()),
+    "Swedish": frozenset("och att det som är på för med av inte jag hur vad skriv".split()),
+    "Romanian": frozenset("și în la cu pe este sunt pentru care nu cum ce".split()),
+    "Finnish": frozenset("ja että ei se hän ovat oli kun mitä kuinka paljon".split()),
+    "Czech": frozenset("a je se na že ve jak co pro jsou není".split()),
 }
+# Turkish words the short list above misses in exam-style questions.
+_STOPWORDS["Turkish"] |= frozenset("hangisi hangisidir aşağıdakilerden olan olarak göre".split())
+for _lang in ("Swahili", "Tagalog", "Swedish", "Romanian", "Finnish", "Czech"):  # no English words
+    _STOPWORDS[_lang] = _STOPWORDS[_lang] - _STOPWORDS["English"]
+# Latin letters with diacritics (not × and ÷): at this share of the letters, not English.
+_ACCENTED_RE = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
+ACCENTED_SHARE = 0.03
+ACCENTED_MIN = 3
 _FOREIGN_STOPWORDS = frozenset().union(*(s for lang, s in _STOPWORDS.items() if lang != "English"))
 
 
@@ -102,7 +116,8 @@ def detect_language(text: str | Text) -> str | None:
             if counts["Japanese"]:
                 return "Japanese"
             return max(counts, key=lambda k: counts[k])
-    if len(sample.vocabulary & _FOREIGN_STOPWORDS) < 2:
+    accented = 0 if head.isascii() else len(_ACCENTED_RE.findall(head))
+    if accented < ACCENTED_MIN and len(sample.vocabulary & _FOREIGN_STOPWORDS) < 2:
         return None  # fewer than two non-English function words: English (or too short)
     counts = sample.word_counts()
     if sum(counts.values()) < 3:
@@ -111,6 +126,10 @@ def detect_language(text: str | Text) -> str | None:
     best = max(hits, key=lambda k: hits[k])
     if best != "English" and hits[best] >= 2 and hits[best] > 1.5 * hits["English"]:
         return best
+    letters = len(_LATIN_LETTER_RE.findall(head))
+    if accented >= ACCENTED_MIN and accented >= ACCENTED_SHARE * letters and hits["English"] < 3:
+        foreign = max((k for k in hits if k != "English"), key=lambda k: hits[k])
+        return foreign if hits[foreign] else "a Latin-script language other than English"
     return None
 
 
@@ -177,18 +196,25 @@ def detect(view: TaskView, *, long_context_tokens: int = LONG_CONTEXT_TOKENS) ->
     writing = text.hits(lex.WRITING, lex.WRITING_PHRASES)
     if writing:
         sig.add("general", 1.5 + 0.5 * len(writing), "writing task: " + ", ".join(writing[:3]))
+    if text.open_question() and not (sig.scores.get("coding") or sig.scores.get("reasoning")):
+        sig.add("general", 2.0, "an open question or a role to play")
+    head = Text(text.raw[:INSTRUCTION_CHARS])
+    summary = head.hits(lex.SUMMARY, limit=1)
+    if summary:
+        sig.add("general", 2.5, f"asks for a {summary[0]}")
 
     simple_words = text.hits(lex.SIMPLE, lex.SIMPLE_PHRASES)
     if simple_words:
         cues = ", ".join(simple_words[:3])
         sig.add("simple", 2.0 + 0.5 * len(simple_words), f"simple-task cues: {cues}")
-        head = Text(text.raw[:INSTRUCTION_CHARS])
-        if head.hits(lex.SIMPLE, lex.SIMPLE_PHRASES, limit=1):
+        if not summary and head.hits(lex.SIMPLE, lex.SIMPLE_PHRASES, limit=1):
             # Asked up front ("Extract ...", "Given this paragraph, ..."): the numbers and
             # data that follow are material to read, not a problem to solve.
             sig.add("simple", 2.0, "the instruction itself asks for extraction or a label")
     if text.question_first():
         sig.add("simple", 3.5, "a short question before a passage to read")
+    elif text.yes_no_last():
+        sig.add("simple", 2.0, "a yes/no question about the passage before it")
     if sig.words <= 25 and text.factoid() and not set(sig.scores) - {"simple"}:
         sig.add("simple", 1.5, f"a short question ({sig.words} words)")
     elif sig.words <= 12 and not sig.scores:

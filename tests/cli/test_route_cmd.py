@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from lg_router.tokens import text_tokens
 from tests.support.cli_proc import run_cli
 
 COMMANDS = ("route", "run", "chat", "catalog", "graph")
@@ -30,7 +31,8 @@ def _png(path: Path) -> Path:
 
 def _log(path: Path, tokens: int) -> Path:
     line = "2025-03-01T12:00:00Z ERROR [db-pool] connection reset by peer (retry 3/5)\n"
-    path.write_text("".join(line for _ in range(tokens * 4 // len(line) + 1)), encoding="utf-8")
+    per_line = text_tokens(line * 1000) / 1000  # digit-heavy: fewer characters a token than prose
+    path.write_text(line * int(tokens / per_line + 1), encoding="utf-8")
     return path
 
 

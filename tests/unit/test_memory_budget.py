@@ -70,7 +70,7 @@ def test_unknown_prices_stay_unknown_in_the_spend() -> None:
 
 def test_a_budget_removes_unaffordable_models_before_ranking_and_says_so() -> None:
     # ≈5,000 input tokens cost 0.15 USD on premium; 256 output tokens another 0.015
-    task = "word " * 4000
+    task = "the word " * 2222  # English: 4 characters a token
     out = (
         create_router(CATALOG, chat_models=chats(), budget=0.01, preference="quality")
         .compile()

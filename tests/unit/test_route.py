@@ -10,6 +10,7 @@ from lg_router import (
     NoFeasibleModelError,
     route,
 )
+from lg_router.tokens import text_tokens
 
 TINY_PNG = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAH"
@@ -18,16 +19,17 @@ TINY_PNG = (
 
 
 def server_log(tokens: int) -> str:
-    """A synthetic server log of about ``tokens`` tokens (≈4 characters per token)."""
-    lines = []
-    size = i = 0
-    while size < tokens * 4:
+    """A synthetic server log of about ``tokens`` tokens as real tokenizers count them.
+
+    Log lines are digit-heavy: about 2 characters a token, not 4 (see lg_router.tokens).
+    """
+
+    def line(i: int) -> str:
         level = ("ERROR", "WARN", "INFO")[i % 3]
-        line = f"2026-11-23T05:{i % 60:02d}:{i % 59:02d}Z {level} api-{i % 9} upstream timeout id={i:07d}"
-        lines.append(line)
-        size += len(line) + 1
-        i += 1
-    return "\n".join(lines)
+        return f"2026-11-23T05:{i % 60:02d}:{i % 59:02d}Z {level} api-{i % 9} upstream timeout id={i:07d}"
+
+    per_line = text_tokens("\n".join(line(i) for i in range(1000))) / 1000
+    return "\n".join(line(i) for i in range(int(tokens / per_line)))
 
 
 def test_seed_000_three_tasks_route_as_the_seed_shows() -> None:

@@ -66,3 +66,65 @@ def test_word_problem_stays_reasoning() -> None:
         "clips in May. How many clips did Natalia sell altogether in April and May?"
     )
     assert route(task).category == "reasoning"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "Aşağıdakilerden hangisi levha sınırları ile depremlerin dağılışı arasındaki ilişkiyi gösterir?",
+            "Turkish",
+        ),
+        ("Janet ana bata 16 na kila siku hutaga mayai. Je, anapata dola ngapi kila siku?", "Swahili"),
+        ("Ilan ang mga mansanas sa basket kung may lima si Juan at binigyan siya ng tatlo?", "Tagalog"),
+        ("Tôi có ba quả táo và hai quả cam, tôi có bao nhiêu quả?", "Vietnamese"),
+        ("The naïve café owner's résumé was déjà vu for the señor.", None),  # English with accents
+    ],
+)
+def test_latin_script_languages_are_told_from_english(text: str, language: str | None) -> None:
+    assert detect_language(text) == language
+
+
+def test_a_yes_no_question_after_a_passage_is_a_lookup() -> None:
+    passage = " ".join(
+        ["The Hunger Games: Mockingjay Part 2 is a 2015 American film directed by Francis Lawrence."] * 4
+    )
+    assert Text(f"{passage}\n\nIs mockingjay part 2 the last movie?").yes_no_last()
+    assert not Text(f"{passage}\n\nHow many films were there before it?").yes_no_last()
+
+
+def test_a_summary_in_one_sentence_is_writing_not_extraction() -> None:
+    article = "The council approved the new cycling lanes after a long debate on Tuesday evening. " * 8
+    decision = route(f"Summarize this article in one sentence.\n\n{article}", catalog="tiers")
+    assert decision.category == "general"
+    assert decision.best != "openai/gpt-4o-mini"  # summarising is the medium tier's job (seed 003)
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "Most successful writers read every day, so anyone who reads every day will succeed. "
+        "Which of the following, if true, most seriously weakens the argument?",
+        "Fidel tells the truth. Jerry says Fidel lies. Vina says Jerry tells the truth. "
+        "Does Vina tell the truth?",
+    ],
+)
+def test_logic_puzzles_have_reasoning_cues(task: str) -> None:
+    from lg_router.classifiers.signals import detect
+    from lg_router.task import view
+
+    assert detect(view(task)).scores.get("reasoning", 0.0) >= 1.6
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "How do solar panels turn sunlight into electricity for a house?",
+        "What if the printing press had never been invented?",
+        "Embody a pirate captain and tell me about your last voyage.",
+    ],
+)
+def test_open_questions_and_role_play_are_writing_not_the_cheap_tier(task: str) -> None:
+    decision = route(task, catalog="tiers")
+    assert decision.category == "general"
+    assert decision.best != "openai/gpt-4o-mini"
