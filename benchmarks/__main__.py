@@ -23,6 +23,7 @@ from benchmarks import (
     peers,
     startup,
     streaming,
+    work,
 )
 from benchmarks.stats import Row, format_table, info_row
 
@@ -38,6 +39,7 @@ SUITES: dict[str, tuple[str, Callable[[bool], list[Row]]]] = {
     "gateway": (gateway.BENCH, gateway.run),
     "peers": (peers.BENCH, peers.run),
     "decompose": (decompose.BENCH, decompose.run),
+    "work": (work.BENCH, work.run),
 }
 
 

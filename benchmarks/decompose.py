@@ -14,7 +14,10 @@ The parts, each timed alone and interleaved with the others (median per call):
 * around a model that sleeps 20 ms: the same CPU work costs more between idle waits
   (caches and the CPU go to other processes), which is what a 20 ms server adds;
 * CPU per request at 1,000 concurrent runs in one event loop (no network), with
-  CPython's cyclic GC on and off: what concurrency itself costs LangGraph runs.
+  CPython's cyclic GC on and off: what concurrency itself costs LangGraph runs;
+* the GC-tracked objects each in-flight run keeps alive (runs held in the model call):
+  what every full collection walks, per request (the "median ms" column holds the
+  object count there, as the note says).
 
 The goals (issue 16): graph <= floor + decision + model + 0.5 ms ("ideal" row), and
 RunnableRouter <= graph + 0.3 ms.
@@ -88,6 +91,81 @@ class SleepyChat(FakeChat):
         return super()._generate(messages)
 
 
+class _Gate:
+    """Holds WaitingChat calls until ``release`` is set; counts the calls waiting."""
+
+    waiting = 0
+    release: asyncio.Event | None = None
+
+
+class WaitingChat(FakeChat):
+    """Answers ``ok`` once ``_Gate.release`` is set: holds async runs in flight (no network)."""
+
+    async def _agenerate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        _Gate.waiting += 1
+        assert _Gate.release is not None
+        await _Gate.release.wait()
+        return self._generate(messages)
+
+
+async def _in_flight_objects(call: Callable[[], Awaitable[Any]], n: int) -> float:
+    """GC-tracked objects per run while ``n`` runs wait in the model call."""
+    _Gate.release = asyncio.Event()
+    _Gate.release.set()
+    await asyncio.gather(*(call() for _ in range(5)))  # warm up
+    _Gate.release = asyncio.Event()
+    _Gate.waiting = 0
+    gc.collect()
+    before = len(gc.get_objects())
+    tasks = [asyncio.ensure_future(call()) for _ in range(n)]
+    while _Gate.waiting < n:
+        await asyncio.sleep(0.01)
+    gc.collect()
+    during = len(gc.get_objects())
+    _Gate.release.set()
+    await asyncio.gather(*tasks)
+    return (during - before) / n
+
+
+def _in_flight_rows(quick: bool) -> list[Row]:
+    """What each in-flight run keeps alive: the cyclic GC walks all of it, every full pass."""
+    from langgraph.graph import END, START, MessagesState, StateGraph
+
+    from benchmarks.clients import catalog_for
+    from lg_router import RunnableRouter, create_router
+
+    catalog = catalog_for("http://127.0.0.1:9/v1")
+    waiting = {m: WaitingChat() for m in catalog.ids}
+    model = WaitingChat()
+
+    async def node(state: Any) -> Any:
+        return {"messages": [await model.ainvoke(state["messages"])]}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("model", node)
+    builder.add_edge(START, "model")
+    builder.add_edge("model", END)
+    floor: Any = builder.compile()
+    graph: Any = create_router(catalog, chat_models=waiting).compile()
+    router = RunnableRouter(catalog, chat_models=waiting)
+    messages = [HumanMessage(SHORT_TASK)]
+    calls: dict[str, Callable[[], Awaitable[Any]]] = {
+        MODEL: lambda: model.ainvoke(messages),
+        FLOOR: lambda: floor.ainvoke({"messages": messages}),
+        GRAPH: lambda: graph.ainvoke({"messages": messages}),
+        ROUTER: lambda: router.ainvoke(messages),
+    }
+    n = 50 if quick else 500
+    case = f"async, {n} runs in flight: GC-tracked objects per run"
+    counts = {name: asyncio.run(_in_flight_objects(call, n)) for name, call in calls.items()}
+    return [
+        Row(BENCH, case, name, fixed=value / 1000, baseline=counts[FLOOR] / 1000, note=f"{value:.0f} objects")
+        for name, value in counts.items()
+    ]
+
+
 def _sleepy_rows(quick: bool) -> list[Row]:
     """Sync rows around a 20 ms model: what CPU work costs between idle waits."""
     from langgraph.graph import END, START, MessagesState, StateGraph
@@ -138,12 +216,14 @@ def floor_graph(is_async: bool = False) -> Any:
 
 
 def shape_graph(catalog: Any, is_async: bool = False) -> Any:
-    """lg-router's topology (same state, schemas, edges) with nodes that do nothing."""
+    """lg-router's topology (same state, schemas, nodes and ``Command`` routing) with
+    nodes that do nothing."""
     from langgraph.graph import END, START, StateGraph
+    from langgraph.types import Command
 
     from lg_router.decision import Attempt
-    from lg_router.execution.fallback import EXHAUSTED, FALLBACK, after_call, node_name
-    from lg_router.graph import CLASSIFY, first_choice
+    from lg_router.execution.fallback import EXHAUSTED, FALLBACK, node_name
+    from lg_router.graph import CLASSIFY
     from lg_router.routing import route
     from lg_router.state import RouterContext, RouterInput, RouterOutput, RouterState
 
@@ -152,14 +232,15 @@ def shape_graph(catalog: Any, is_async: bool = False) -> Any:
     builder = StateGraph(
         RouterState, context_schema=RouterContext, input_schema=RouterInput, output_schema=RouterOutput
     )
-    builder.add_node(CLASSIFY, _node({"decision": decision, "attempts": None}, is_async))
     calls = [node_name(m) for m in catalog.ids]
+    first = Command(update={"decision": decision, "attempts": None}, goto=node_name(decision.best))
+    builder.add_node(CLASSIFY, _node(first, is_async), destinations=tuple(calls))
     builder.add_edge(START, CLASSIFY)
-    builder.add_conditional_edges(CLASSIFY, first_choice, calls)
     for name in calls:
         ok = [Attempt(model_id=name, outcome="ok", seconds=0.0)]
-        builder.add_node(name, _node({"messages": [answer], "attempts": ok, "partial": None}, is_async))
-        builder.add_conditional_edges(name, after_call, {"answer": END, "timeout or error": FALLBACK})
+        done = Command(update={"messages": [answer], "attempts": ok, "partial": None}, goto=END)
+        ends = {END: "answer", FALLBACK: "timeout or error"}
+        builder.add_node(name, _node(done, is_async), destinations=ends)
     builder.add_node(FALLBACK, _node({}, is_async), destinations=(*calls, EXHAUSTED))
     builder.add_node(EXHAUSTED, _node({}, is_async))
     builder.add_edge(EXHAUSTED, END)
@@ -259,5 +340,6 @@ def run(quick: bool) -> list[Row]:
     rows.extend(rows_for(BENCH, case, asamples, FLOOR))
     _goal_rows(case, asamples, decision, rows)
     rows.extend(_concurrent_rows(asyn, quick))
+    rows.extend(_in_flight_rows(quick))
     rows.extend(_sleepy_rows(quick))
     return rows

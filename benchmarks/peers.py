@@ -6,8 +6,13 @@
   openai SDK's aiohttp client, with the peak RSS: a fresh process per variant
   (``python -m benchmarks.peers burst ...``), so imports and caches of one variant never
   count against another;
-* the peers: ``ChatOpenAI``, ``with_fallbacks``, the compiled lg-router graph,
-  ``RunnableRouter`` and, when ``litellm`` is installed, LiteLLM's ``Router``.
+* the peers: ``ChatOpenAI``, ``with_fallbacks``, LangGraph's floor (a one-node
+  ``MessagesState`` graph calling the same ``ChatOpenAI``: what any LangGraph graph
+  costs), the compiled lg-router graph, ``RunnableRouter`` and, when ``litellm`` is
+  installed, LiteLLM's ``Router``;
+* ``ChatOpenAI`` and the graph once more on aiohttp with ``gc.freeze()`` after the
+  warm-up, the same for both: what an application's own GC setting does (lg-router
+  never changes the GC itself).
 
 Every lg-router variant runs with its defaults (health on in memory, retry budget,
 stream continuation). The decomposition lives in :mod:`benchmarks.decompose`.
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import importlib.util
 import json
 import os
@@ -39,8 +45,18 @@ FALLBACKS = "with_fallbacks"
 LITELLM = "LiteLLM Router"
 GRAPH = "lg-router graph"
 ROUTER = "RunnableRouter"
+FLOOR = "LangGraph 1-node graph + ChatOpenAI"
 # variants measured on the aiohttp transport too (with_fallbacks and LiteLLM: default only)
-AIOHTTP_VARIANTS = (CHAT, GRAPH, ROUTER)
+AIOHTTP_VARIANTS = (CHAT, FLOOR, GRAPH, ROUTER)
+# "aiohttp+freeze": aiohttp, and gc.freeze() after the warm-up, the same for each variant
+FROZEN = "aiohttp+freeze"
+FROZEN_VARIANTS = (CHAT, GRAPH)
+TRANSPORTS = ("default", "aiohttp", FROZEN)
+CASE_NAMES = {
+    "default": "default transport",
+    "aiohttp": "aiohttp transport",
+    FROZEN: "aiohttp, gc.freeze() after warm-up",
+}
 
 
 def litellm_available() -> bool:
@@ -81,6 +97,27 @@ def _transport_kwargs(transport: str) -> dict[str, Any]:
     return {"http_async_client": DefaultAioHttpClient()}
 
 
+def floor_graph(model: Any) -> Any:
+    """LangGraph's floor around a chat model: one ``MessagesState`` node calling it
+    (a sync and an async graph body, each LangGraph's cheapest: a plain function)."""
+    from langgraph.graph import END, START, MessagesState, StateGraph
+
+    def call(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [model.invoke(state["messages"])]}
+
+    async def acall(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [await model.ainvoke(state["messages"])]}
+
+    graphs = []
+    for node in (call, acall):
+        builder = StateGraph(MessagesState)
+        builder.add_node("model", node)
+        builder.add_edge(START, "model")
+        builder.add_edge("model", END)
+        graphs.append(builder.compile())
+    return tuple(graphs)
+
+
 def sync_calls(url: str, *, litellm: bool = True) -> dict[str, Callable[[], Any]]:
     """One sync call per variant, all sending SHORT_TASK to the server at ``url``."""
     import openai
@@ -96,10 +133,12 @@ def sync_calls(url: str, *, litellm: bool = True) -> dict[str, Callable[[], Any]
     fallbacks = clients.with_fallbacks(url, first, second)
     graph = clients.compiled_router(url)
     router = clients.runnable_router(url)
+    floor, _ = floor_graph(chat)
     calls: dict[str, Callable[[], Any]] = {
         SDK: lambda: sdk.chat.completions.create(model=first, messages=raw),  # type: ignore[arg-type]
         CHAT: lambda: chat.invoke(messages),
         FALLBACKS: lambda: fallbacks.invoke(messages),
+        FLOOR: lambda: floor.invoke({"messages": messages}),
         GRAPH: lambda: graph.invoke({"messages": messages}),
         ROUTER: lambda: router.invoke(messages),
     }
@@ -124,6 +163,9 @@ def async_call(variant: str, url: str, transport: str) -> Callable[[], Awaitable
     if variant == FALLBACKS:
         chain = clients.with_fallbacks(url, first, second, client_kwargs=kwargs)
         return lambda: chain.ainvoke(messages)
+    if variant == FLOOR:
+        _, afloor = floor_graph(clients.direct_model(url, first, client_kwargs=kwargs))
+        return lambda: afloor.ainvoke({"messages": messages})
     if variant == GRAPH:
         graph = clients.compiled_router(url, client_kwargs=kwargs or None)
         return lambda: graph.ainvoke({"messages": messages})
@@ -137,13 +179,18 @@ def async_call(variant: str, url: str, transport: str) -> Callable[[], Awaitable
     raise ValueError(f"unknown variant {variant!r}")
 
 
-async def _bursts(call: Callable[[], Awaitable[Any]], n: int, rounds: int) -> dict[str, Any]:
+async def _bursts(
+    call: Callable[[], Awaitable[Any]], n: int, rounds: int, *, freeze: bool = False
+) -> dict[str, Any]:
     async def burst(size: int) -> tuple[float, list[BaseException]]:
         started = time.perf_counter()
         results = await asyncio.gather(*(call() for _ in range(size)), return_exceptions=True)
         return time.perf_counter() - started, [r for r in results if isinstance(r, BaseException)]
 
     await burst(min(n, 50))  # warm up: connections, lazy builds
+    if freeze:  # what an application may do once it is up (every variant alike)
+        gc.collect()
+        gc.freeze()
     times, errors, first = [], 0, ""
     cpu = _cpu_seconds()
     for _ in range(rounds):
@@ -175,7 +222,9 @@ def _peak_rss_mib() -> float:
 
 def burst_main(variant: str, url: str, transport: str, n: int, rounds: int) -> dict[str, Any]:
     """The child process's work: bursts of ``n`` concurrent calls, and the peak RSS."""
-    out = asyncio.run(_bursts(async_call(variant, url, transport), n, rounds))
+    frozen = transport == FROZEN
+    call = async_call(variant, url, "aiohttp" if frozen else transport)
+    out = asyncio.run(_bursts(call, n, rounds, freeze=frozen))
     out["peak_rss_mib"] = _peak_rss_mib()
     return out
 
@@ -215,14 +264,15 @@ def _concurrent(server: BenchServer, quick: bool) -> list[Row]:
     if quick:  # CI smoke: two fresh processes only
         plan = [(CHAT, "default"), (GRAPH, "default")]
     else:
-        plan = [(v, "default") for v in (CHAT, FALLBACKS, GRAPH, ROUTER)]
+        plan = [(v, "default") for v in (CHAT, FALLBACKS, FLOOR, GRAPH, ROUTER)]
         if litellm_available():
             plan.insert(2, (LITELLM, "default"))
         plan += [(v, "aiohttp") for v in AIOHTTP_VARIANTS]
+        plan += [(v, FROZEN) for v in FROZEN_VARIANTS]
     rows: list[Row] = []
     bases: dict[str, float] = {}
     for variant, transport in plan:
-        case = f"{n:,} concurrent, server 20 ms, {transport} transport"
+        case = f"{n:,} concurrent, server 20 ms, {CASE_NAMES[transport]}"
         try:
             got = _child(variant, server.base_url, transport, n, rounds)
         except Exception as exc:
@@ -261,7 +311,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("mode", choices=["burst"])
     parser.add_argument("variant")
     parser.add_argument("url")
-    parser.add_argument("transport", choices=["default", "aiohttp"])
+    parser.add_argument("transport", choices=TRANSPORTS)
     parser.add_argument("n", type=int)
     parser.add_argument("rounds", type=int)
     args = parser.parse_args(argv)

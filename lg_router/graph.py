@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -15,6 +15,7 @@ from langgraph._internal._runnable import RunnableCallable
 from langgraph.cache.base import BaseCache
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
+from langgraph.types import Command
 
 from lg_router.catalog import ModelCatalog, resolve_catalog
 from lg_router.classifiers import Classifier
@@ -25,7 +26,6 @@ from lg_router.execution.fallback import (
     EXHAUSTED,
     FALLBACK,
     Fallback,
-    after_call,
     exhausted_node,
     node_name,
 )
@@ -48,33 +48,54 @@ class Classify:
         self.defaults = defaults
         self.budget = budget
 
-    def _started(self, decision: RoutingDecision) -> dict[str, Any]:
+    def _started(self, decision: RoutingDecision) -> Command[str]:
         if self.budget is not None:
             self.budget.record_first()
-        return {"decision": decision, "attempts": None}
+        # the first-ranked model's node is named here, not by an edge function: one
+        # runnable less per run (the drawn edges come from the node's destinations)
+        return Command(update={"decision": decision, "attempts": None}, goto=node_name(decision.best))
 
     def _options(self, config: RunnableConfig, runtime: Runtime[Any] | None) -> RunOptions:
         return RunOptions.resolve(config, runtime.context if runtime else None, defaults=self.defaults)
 
     def invoke(
         self, state: RouterState, config: RunnableConfig, runtime: Runtime[Any] | None = None
-    ) -> dict[str, Any]:
+    ) -> Command[str]:
         options = self._options(config, runtime)
         decision = self.decider.decide(state["messages"], options, config, spent=state.get("spend"))
         return self._started(decision)
 
     async def ainvoke(
         self, state: RouterState, config: RunnableConfig, runtime: Runtime[Any] | None = None
-    ) -> dict[str, Any]:
+    ) -> Command[str]:
         options = self._options(config, runtime)
         decision = await self.decider.adecide(state["messages"], options, config, spent=state.get("spend"))
         return self._started(decision)
 
 
-def first_choice(state: RouterState) -> str:
-    """Edge from ``classify``: the first-ranked model's execution node."""
-    decision: RoutingDecision = state["decision"]  # type: ignore[assignment]
-    return node_name(decision.best)
+class Routed:
+    """An execution node that names where the run goes next, as a ``Command``: ``END``
+    when its last attempt answered, else the fallback dispatch (a timeout or an error).
+    No edge function runs after every call; Studio draws the same two labelled edges
+    from the node's destinations."""
+
+    def __init__(self, call: CallModel) -> None:
+        self.call = call
+
+    @staticmethod
+    def _route(update: dict[str, Any]) -> Command[str]:
+        answered = update["attempts"][-1].outcome == "ok"
+        return Command(update=update, goto=END if answered else FALLBACK)
+
+    def invoke(
+        self, state: RouterState, config: RunnableConfig, runtime: Runtime[Any] | None = None
+    ) -> Command[str]:
+        return self._route(self.call.invoke(state, config, runtime))
+
+    async def ainvoke(
+        self, state: RouterState, config: RunnableConfig, runtime: Runtime[Any] | None = None
+    ) -> Command[str]:
+        return self._route(await self.call.ainvoke(state, config, runtime))
 
 
 def create_router(
@@ -178,12 +199,13 @@ def create_router(
         RouterState, context_schema=RouterContext, input_schema=RouterInput, output_schema=RouterOutput
     )
     classify = Classify(decider, defaults, retry)
-    builder.add_node(
-        CLASSIFY, RunnableCallable(classify.invoke, classify.ainvoke, name=CLASSIFY, trace=False)
-    )
     call_nodes = _call_nodes(cat)
+    builder.add_node(
+        CLASSIFY,
+        RunnableCallable(classify.invoke, classify.ainvoke, name=CLASSIFY, trace=False),
+        destinations=tuple(call_nodes),
+    )
     builder.add_edge(START, CLASSIFY)
-    builder.add_conditional_edges(CLASSIFY, _edge(first_choice), call_nodes)
     # Every execution node has two edges (answer -> END, failure -> fallback) and the
     # fallback dispatch one to each model: the edge count grows linearly with the catalog.
     for model_id in cat.ids:
@@ -198,8 +220,12 @@ def create_router(
             **stream_times,
         )
         name = node_name(model_id)
-        builder.add_node(name, RunnableCallable(call.invoke, call.ainvoke, name=name, trace=False))
-        builder.add_conditional_edges(name, _edge(after_call), {"answer": END, "timeout or error": FALLBACK})
+        routed = Routed(call)
+        builder.add_node(
+            name,
+            RunnableCallable(routed.invoke, routed.ainvoke, name=name, trace=False),
+            destinations={END: "answer", FALLBACK: "timeout or error"},
+        )
     fallback = Fallback(cat, defaults, timeout=timeout, budget=retry)
     builder.add_node(
         FALLBACK,
@@ -218,16 +244,3 @@ def _call_nodes(catalog: ModelCatalog) -> list[str]:
         msg = f"catalog ids {clash} differ only in ':' / '|' and look-alike characters; rename one"
         raise CatalogError(msg)
     return names
-
-
-def _edge(choose: Callable[[RouterState], str]) -> RunnableCallable:
-    """An edge usable from sync and async runs alike.
-
-    A plain function edge runs in a thread-pool executor during async runs; the choice
-    is pure CPU work of microseconds, so the async twin simply calls it.
-    """
-
-    async def achoose(state: RouterState) -> str:
-        return choose(state)
-
-    return RunnableCallable(choose, achoose, name=getattr(choose, "__name__", "edge"), trace=False)

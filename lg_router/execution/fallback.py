@@ -81,11 +81,6 @@ def next_model(state: RouterState, catalog: ModelCatalog) -> str | None:
     return None
 
 
-def after_call(state: RouterState) -> str:
-    """Edge after an execution node: ``answer`` (to ``END``) or ``timeout or error`` (to the fallback)."""
-    return "answer" if _current_attempts(state)[-1].outcome == "ok" else "timeout or error"
-
-
 class Fallback:
     """The fallback dispatch: retry the same model after a short Retry-After, try the next
     ranked model, or give up (``exhausted``). Each extra attempt spends the retry budget.

@@ -31,7 +31,7 @@ from lg_router.catalog import ModelCatalog
 from lg_router.classifiers import Classifier
 from lg_router.errors import InvalidTaskError
 from lg_router.graph import create_router
-from lg_router.runnable import parts, runs
+from lg_router.runnable import direct, parts, runs
 from lg_router.task import to_messages
 
 # (run id, config) of a router run being opened by ``stream``/``astream``: LangChain's
@@ -259,7 +259,14 @@ class RunnableRouter(BaseChatModel):
         **kwargs: Any,
     ) -> AIMessage:
         config = ensure_config(config)
-        return super().invoke(input, config, stop=stop, **self._with_configurable(config, kwargs))
+        options = self._with_configurable(config, kwargs)
+        if direct.unobserved(self, config, options, is_async=False):
+            messages = self._convert_input(input).to_messages()
+            if direct.plain(messages):
+                graph_config = self._graph_config(None, stop, options)
+                output = runs.quiet_context().run(self._graph.invoke, {"messages": messages}, graph_config)
+                return direct.answer(runs.final_answer(output), config.pop("run_id", None))
+        return super().invoke(input, config, stop=stop, **options)
 
     async def ainvoke(
         self,
@@ -270,7 +277,14 @@ class RunnableRouter(BaseChatModel):
         **kwargs: Any,
     ) -> AIMessage:
         config = ensure_config(config)
-        return await super().ainvoke(input, config, stop=stop, **self._with_configurable(config, kwargs))
+        options = self._with_configurable(config, kwargs)
+        if direct.unobserved(self, config, options, is_async=True):
+            messages = self._convert_input(input).to_messages()
+            if direct.plain(messages):
+                graph_config = self._graph_config(None, stop, options, is_async=True)
+                output = await runs.quietly(self._graph.ainvoke({"messages": messages}, graph_config))
+                return direct.answer(runs.final_answer(output), config.pop("run_id", None))
+        return await super().ainvoke(input, config, stop=stop, **options)
 
     def stream(
         self,
@@ -320,7 +334,7 @@ class RunnableRouter(BaseChatModel):
     ) -> ChatResult:
         config = self._graph_config(run_manager, stop, kwargs, is_async=True)
         coro = self._graph.ainvoke({"messages": messages}, config)
-        output = await runs.in_context(runs.quiet_context(), coro)
+        output = await runs.quietly(coro)
         return runs.result(runs.final_answer(output))
 
     def _stream(

@@ -113,6 +113,21 @@ def quiet_context() -> contextvars.Context:
     return ctx
 
 
+def is_quiet() -> bool:
+    """Whether the current context is already what :func:`quiet_context` makes: no
+    callback hook and no ambient runnable config set (a top-level call, as usual)."""
+    return var_child_runnable_config.get() is None and all(var.get() is None for var, *_ in _configure_hooks)
+
+
+async def quietly(coro: Any) -> Any:
+    """Await ``coro`` in a quiet context: in place when the current one is quiet already
+    (LangGraph runs its nodes in copies of it, so nothing leaks back), else as a task in
+    :func:`quiet_context` (a task costs an event-loop hop and a few objects per call)."""
+    if is_quiet():
+        return await coro
+    return await in_context(quiet_context(), coro)
+
+
 def _clear_hooks() -> None:
     for var, *_ in _configure_hooks:
         var.set(None)

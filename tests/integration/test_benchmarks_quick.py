@@ -40,12 +40,20 @@ def test_quick_benchmarks_print_every_benchmark() -> None:
         "7 health": ["x timeout +", 'health="memory"'],
         "8 memory": ["decisions (30% repeat, 20% paraphrase)", "exact (in-memory LRU)", "semantic threshold"],
         "9 gateway": ["openai SDK -> model (direct)", 'serve, model="auto"', "own work per request"],
-        "10 peers": ["sequential, server 0 ms", "openai SDK (bare)", "concurrent", "ms/request"],
+        "10 peers": [
+            "sequential, server 0 ms",
+            "openai SDK (bare)",
+            "LangGraph 1-node graph + ChatOpenAI",
+            "concurrent",
+            "ms/request",
+        ],
         "11 decomposition": [
             "LangGraph floor",
             "sync deadline thread hop",
             "ideal: floor + decision + model",
+            "GC-tracked objects per run",
         ],
+        "12 work per request": ["Python calls/request", "gen0 GCs per 1,000", "RunnableRouter"],
     }
     for bench, needles in expected.items():
         bench_rows = "\n".join(r for r in rows if r.startswith(f"| {bench}"))

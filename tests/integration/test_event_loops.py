@@ -68,7 +68,7 @@ def test_clients_of_a_finished_loop_are_closed(server: FaultServer) -> None:
         await graph.ainvoke({"messages": [("user", CODE_TASK)]})
 
         node = graph.builder.nodes[f"call {FIRST}"].runnable
-        provider = node.func.__self__.provider
+        provider = node.func.__self__.call.provider
         (clients,) = provider._loops.values()
         seen.extend(clients._clients.values())
 
@@ -79,7 +79,9 @@ def test_clients_of_a_finished_loop_are_closed(server: FaultServer) -> None:
 def _loop_clients(graph: object) -> list[object]:
     node = graph.builder.nodes[f"call {FIRST}"].runnable  # type: ignore[attr-defined]
     return [
-        http for clients in node.func.__self__.provider._loops.values() for http in clients._clients.values()
+        http
+        for clients in node.func.__self__.call.provider._loops.values()
+        for http in clients._clients.values()
     ]
 
 
