@@ -43,6 +43,12 @@ SUITES: dict[str, tuple[str, Callable[[bool], list[Row]]]] = {
 }
 
 
+# The issue's numbers are for the core install, whose default classifier is "learned"; with the
+# semantic extra installed (the test extra has it) the library would default to it. Set the
+# variable yourself to measure another (LG_ROUTER_CLASSIFIER=semantic python -m benchmarks).
+os.environ.setdefault("LG_ROUTER_CLASSIFIER", "learned")
+
+
 def header(quick: bool) -> list[str]:
     """Lines describing the machine and the run."""
     return [
@@ -51,6 +57,7 @@ def header(quick: bool) -> list[str]:
         f"{platform.system()}",
         "server: benchmarks/server.py (raw asyncio, own process, 127.0.0.1); its latency is in each case",
         "ratio = median / the case's baseline median (first row of the case, or the ideal row)",
+        f"classifier: {os.environ['LG_ROUTER_CLASSIFIER']} (LG_ROUTER_CLASSIFIER; learned: the core default)",
     ]
 
 

@@ -2,7 +2,7 @@
 
 The parts, each timed alone and interleaved with the others (median per call):
 
-* the decision (``route`` with the rules classifier);
+* the decision (``route`` with the default classifier, ``learned`` unless set);
 * the sync deadline's worker-thread hop (``run_with_deadline`` of a no-op);
 * LangGraph's floor: a one-node ``MessagesState`` graph whose node returns a message;
 * lg-router's graph shape (classify, one node per model, fallback dispatch, the same

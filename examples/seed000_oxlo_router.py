@@ -21,6 +21,7 @@ import random
 
 from lg_router import create_router, route
 from lg_router.cli.env import setup
+from lg_router.tokens import text_tokens
 
 TASKS = [
     "Refactor this Python function to use list comprehensions.",
@@ -39,11 +40,14 @@ ERRORS = (
 
 
 def server_log(tokens: int = 120_000, seed: int = 0) -> str:
-    """A deterministic, realistic-looking server log of about ``tokens`` tokens (≈4 chars each)."""
+    """A deterministic, realistic-looking server log of about ``tokens`` tokens.
+
+    Sized by lg-router's own estimate: timestamps and hex ids make a log about 2 characters
+    a token for real tokenizers, not the 4 of English prose.
+    """
     rng = random.Random(seed)
     lines: list[str] = []
-    size = 0
-    while size < tokens * 4:
+    while len(lines) % 100 or text_tokens("\n".join(lines)) < tokens:
         level = rng.choices(("INFO", "WARN", "ERROR"), weights=(6, 2, 2))[0]
         message = rng.choice(ERRORS) if level != "INFO" else f"handled request in {rng.randint(3, 900)}ms"
         line = (
@@ -52,7 +56,6 @@ def server_log(tokens: int = 120_000, seed: int = 0) -> str:
             f"req={rng.getrandbits(40):010x}"
         )
         lines.append(line)
-        size += len(line) + 1
     return "\n".join(lines)
 
 

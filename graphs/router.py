@@ -7,7 +7,8 @@ Built once at import, from the environment:
   llama.cpp server, a gateway); unset keeps the catalog's own endpoint and key.
 * ``LG_ROUTER_API_KEY_ENV``: the env var holding that endpoint's key; without it no key
   is sent there (the catalog's provider key only goes to the provider's endpoint).
-* ``LG_ROUTER_CLASSIFIER``: ``rules`` (default, offline), ``llm`` or ``hybrid``.
+* ``LG_ROUTER_CLASSIFIER``: ``semantic``, ``learned``, ``rules``, ``llm`` or ``hybrid``;
+  default the best offline classifier installed (``semantic`` with its extra, else ``learned``).
 * ``LG_ROUTER_REDIS_URL``: share routing decisions between replicas through this Redis
   (default: each process caches its own decisions in memory).
 
@@ -17,11 +18,10 @@ editable in Studio's run settings.
 
 from __future__ import annotations
 
-import os
-
 from lg_router.cli.env import decision_cache, load_catalog, missing_key
 from lg_router.graph import create_router
 from lg_router.models import ModelProvider
+from lg_router.routing import default_classifier_name
 
 catalog = load_catalog()
 
@@ -33,7 +33,7 @@ chat_models = {m: _provider.get(m) for m in catalog.ids if missing_key(catalog, 
 
 graph = create_router(
     catalog,
-    classifier=os.environ.get("LG_ROUTER_CLASSIFIER", "rules"),
+    classifier=default_classifier_name(),
     chat_models=chat_models,
     decision_cache=decision_cache(),
 ).compile(name="lg-router")

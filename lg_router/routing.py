@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -39,7 +40,18 @@ def default_classifier_name() -> str:
     """The best offline classifier the installed extras allow: ``semantic``, else ``learned``.
 
     Checked without importing the extra (``import lg_router`` never loads onnxruntime).
+    ``LG_ROUTER_CLASSIFIER`` (one of :data:`CLASSIFIER_NAMES`) overrides it for a process:
+    Studio's graph reads it, and the benchmarks pin the core install's ``learned``.
+
+    Raises:
+        InvalidOptionError: the variable names no classifier.
     """
+    chosen = os.environ.get("LG_ROUTER_CLASSIFIER")
+    if chosen:
+        if chosen not in CLASSIFIER_NAMES:
+            msg = f"LG_ROUTER_CLASSIFIER={chosen!r}: use one of {', '.join(CLASSIFIER_NAMES)}"
+            raise InvalidOptionError(msg)
+        return chosen
     return "semantic" if embedding.available() else DEFAULT_CLASSIFIER
 
 

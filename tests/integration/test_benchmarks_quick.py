@@ -31,7 +31,7 @@ def test_quick_benchmarks_print_every_benchmark() -> None:
     assert "cores" in out and "quick mode" in out
     rows = [line for line in out.splitlines() if line.startswith("| ")]
     expected = {
-        "1 decision": ["4,000 chars (code)", "500,000 chars (log)", "route() rules", "keyword floor"],
+        "1 decision": ["4,000 chars (code)", "500,000 chars (log)", "route()", "keyword floor"],
         "2 overhead": ["server 0 ms", "server 20 ms", "compiled router graph .invoke", "direct ChatOpenAI"],
         "3 concurrency": ["concurrent", "compiled router graph .ainvoke", "direct ChatOpenAI.ainvoke"],
         "4 fallback": ["ideal: timeout + direct 2nd call", "compiled router graph .invoke"],
@@ -61,6 +61,6 @@ def test_quick_benchmarks_print_every_benchmark() -> None:
         assert "FAILED" not in bench_rows or "RunnableRouter" in bench_rows, bench_rows
         for needle in needles:
             assert needle in bench_rows, f"{bench}: {needle!r} missing"
-    measured = [r for r in rows if "route() rules" in r]
+    measured = [r for r in rows if "| route() " in r]
     medians = [r.split("|")[5].strip() for r in measured]
     assert all(m not in ("", "-") for m in medians), medians

@@ -18,7 +18,7 @@ from lg_router import ModelCatalog, route
 from lg_router.classifiers import embedding
 from lg_router.classifiers.embedding import MAX_TOKENS, MODEL_ID, Embedder, shared
 from lg_router.classifiers.semantic import WEIGHTS_FILE, SemanticClassifier, load_weights
-from lg_router.errors import ClassifierUnavailableError, ClassifierWeightsError
+from lg_router.errors import ClassifierUnavailableError, ClassifierWeightsError, InvalidOptionError
 from lg_router.routing import available_classifiers, default_classifier_name
 from lg_router.task import view
 
@@ -93,6 +93,21 @@ def test_learned_is_the_default_without_the_extra(not_installed: None) -> None:
     assert route("Write a haiku about autumn rain.").classifier == "learned"
     with pytest.raises(ClassifierUnavailableError, match=r"pip install 'lg-router\[semantic\]'"):
         route("Write a haiku about autumn rain.", classifier="semantic")
+
+
+def test_lg_router_classifier_sets_the_process_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LG_ROUTER_CLASSIFIER", "learned")
+    assert default_classifier_name() == "learned"
+    assert route("Write a haiku about autumn rain.").classifier == "learned"
+    monkeypatch.setenv("LG_ROUTER_CLASSIFIER", "rules")
+    assert route("Write a haiku about autumn rain.").classifier == "rules"
+    monkeypatch.setenv("LG_ROUTER_CLASSIFIER", "smart")
+    with pytest.raises(
+        InvalidOptionError, match=r"LG_ROUTER_CLASSIFIER='smart': use one of semantic, learned"
+    ):
+        route("Write a haiku about autumn rain.")
+    monkeypatch.delenv("LG_ROUTER_CLASSIFIER")
+    assert default_classifier_name() == "semantic"
 
 
 def test_a_missing_model_file_is_a_typed_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
