@@ -65,11 +65,16 @@ def balance(rows: list[Row]) -> np.ndarray:
 
 def fit(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
     """Weights ``(features, classes)`` by Adam on the weighted softmax loss."""
+    l2 = np.full((x.shape[1], 1), L2_NGRAMS)
+    l2[BUCKETS:] = L2
+    return softmax_adam(x, y, sample_weight, l2)
+
+
+def softmax_adam(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray, l2: np.ndarray) -> np.ndarray:
+    """Multinomial logistic regression: Adam on the weighted softmax loss, L2 ``l2`` per feature."""
     n, d = x.shape
     k = len(TASKS)
     onehot = np.eye(k)[y]
-    l2 = np.full((d, 1), L2_NGRAMS)
-    l2[BUCKETS:] = L2
     w = np.zeros((d, k))
     m = np.zeros_like(w)
     v = np.zeros_like(w)

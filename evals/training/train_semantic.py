@@ -24,7 +24,7 @@ import numpy as np
 
 from evals.training.build import read
 from evals.training.sources import CACHE, DISTS, Row
-from evals.training.train import balance, matrix
+from evals.training.train import accuracy, balance, matrix, softmax_adam
 from lg_router.classifiers.embedding import DIM, MAX_TOKENS, MODEL_ID, sample, shared
 from lg_router.classifiers.features import BUCKETS, DENSE
 from lg_router.classifiers.learned import TASKS
@@ -37,8 +37,6 @@ from lg_router.task import view
 L2_NGRAMS = 1e-4
 L2_DENSE = 2e-4
 L2_EMBED = 1e-2
-STEPS = 400
-RATE = 0.05
 PRUNE = 0.02  # n-gram and cue weights below this are dropped from the file
 EMBEDDINGS = CACHE / "embeddings.npz"
 
@@ -78,35 +76,11 @@ def design(rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
-    """Weights ``(features, classes)`` by Adam on the weighted softmax loss with L2."""
-    n, d = x.shape
-    onehot = np.eye(len(TASKS))[y]
-    l2 = np.full((d, 1), L2_NGRAMS)
+    """Weights ``(features, classes)``: the learned model's regression with three L2 strengths."""
+    l2 = np.full((x.shape[1], 1), L2_NGRAMS)
     l2[BUCKETS : BUCKETS + len(DENSE)] = L2_DENSE
     l2[BUCKETS + len(DENSE) :] = L2_EMBED
-    w = np.zeros((d, len(TASKS)))
-    m = np.zeros_like(w)
-    v = np.zeros_like(w)
-    for step in range(1, STEPS + 1):
-        logits = x @ w
-        logits -= logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        p /= p.sum(axis=1, keepdims=True)
-        grad = x.T @ ((p - onehot) * sample_weight[:, None]) / n + l2 * w
-        m = 0.9 * m + 0.1 * grad
-        v = 0.999 * v + 0.001 * grad**2
-        w -= RATE * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
-    return w
-
-
-def accuracy(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    """Task accuracy of the bare model (argmax, before the guards), overall and per task."""
-    pred = (x @ w).argmax(axis=1)
-    out = {"overall": round(float((pred == y).mean()), 4)}
-    for i, task in enumerate(TASKS):
-        if (y == i).any():
-            out[task] = round(float((pred[y == i] == i).mean()), 4)
-    return out
+    return softmax_adam(x, y, sample_weight, l2)
 
 
 def export(w: np.ndarray, train: list[Row], scores: dict[str, dict[str, float]], path: Path) -> int:
