@@ -44,7 +44,7 @@ from tests.support.router_harness import (
 
 pytestmark = pytest.mark.integration
 
-TIMEOUT = 0.6  # seconds per model attempt, and for the LLM classifier (0.3 s flaked once on 2 cores)
+TIMEOUT = 1.0  # seconds per model attempt, and for the LLM classifier (0.3 and 0.6 s flaked on 2 cores)
 MARGIN = 1.0  # seconds of slack on top of the timeouts (2-core CI machines)
 CLASSIFIER_ALIAS = "router-llm"
 CLASSIFIER_CLIENT_TIMEOUT = 1.5
@@ -55,7 +55,7 @@ LONG = "one two three four five six seven eight"
 FAULTS: dict[str, Behavior] = {
     "latency>timeout": Behavior.slow(TIMEOUT * 4),
     "hang": Behavior.hang(),
-    "slow drip": Behavior.drip(0.12, text=LONG),
+    "slow drip": Behavior.drip(0.2, text=LONG),
     "500": Behavior.error(500),
     "429 Retry-After": Behavior.rate_limited(retry_after=30),
     "400": Behavior.error(400),
@@ -65,7 +65,7 @@ FAULTS: dict[str, Behavior] = {
     "stream stall": Behavior(kind="stall_stream", cut_after=3, text=LONG),
 }
 HEAD = "one two three"  # what a cut or stalled stream of LONG sends first
-DRIP_SECONDS = 8 * 0.12  # a whole slow drip of LONG
+DRIP_SECONDS = 8 * 0.2  # a whole slow drip of LONG (longer than TIMEOUT)
 TIMED_FAULTS = {"latency>timeout", "hang", "slow drip", "stream stall"}  # attempts end as "timeout"
 POSITIONS = ("classifier", "first", "second", "all")
 
