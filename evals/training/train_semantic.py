@@ -17,14 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from evals.training.build import read
-from evals.training.sources import CACHE, DISTS, Row
-from evals.training.train import accuracy, balance, matrix, softmax_adam
+from evals.training.sources import CACHE, Row
+from evals.training.train import accuracy, balance, matrix, softmax_adam, trained_on
 from lg_router.classifiers.embedding import DIM, MAX_TOKENS, MODEL_ID, sample, shared
 from lg_router.classifiers.features import BUCKETS, DENSE
 from lg_router.classifiers.learned import TASKS
@@ -91,9 +90,6 @@ def export(w: np.ndarray, train: list[Row], scores: dict[str, dict[str, float]],
         col = w[:sparse_rows, c]
         weights[task] = {str(j): round(float(col[j]), 3) for j in np.flatnonzero(np.abs(col) >= PRUNE)}
     embed = [[round(float(v), 4) for v in w[sparse_rows:, c]] for c in range(len(TASKS))]
-    sources = Counter(
-        r.source.split(" ")[0] if not r.source.startswith("written") else "written" for r in train
-    )
     payload = {
         "format": "lg-router semantic classifier",
         "version": 1,
@@ -101,14 +97,7 @@ def export(w: np.ndarray, train: list[Row], scores: dict[str, dict[str, float]],
         "buckets": BUCKETS,
         "dense": list(DENSE),
         "embedding": {"model": MODEL_ID, "dim": DIM, "max_tokens": MAX_TOKENS, "scale": EMBED_SCALE},
-        "trained_on": {
-            "rows": len(train),
-            "tasks": dict(Counter(r.task for r in train)),
-            "languages": len({r.language for r in train}),
-            "sources": dict(sources.most_common()),
-            "packages": [f"{d.name}=={d.version} ({d.licence})" for d in DISTS],
-            "provenance": "evals/training/TRAINING_SOURCES.md",
-        },
+        "trained_on": trained_on(train),
         "accuracy": scores,
         "weights": weights,
         "embedding_weights": embed,
