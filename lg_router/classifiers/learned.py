@@ -44,6 +44,12 @@ SHORT_WORDS = 12
 # rules' simple task at least this much: the numbers and text that follow are material to
 # read, so the rules' "simple" stands over the model's guess.
 RULES_SIMPLE_SURE = 3.5
+# ... unless the model is this sure the passage is a puzzle to reason about ("Which of the
+# following options is closest to the meaning of this maxim?").
+REASONING_OVER_EXTRACTION = 0.8
+# A short question the rules read as open ("What if ...", "Why might someone ...", a role
+# to play: their general score this high and their pick) is not sent to the cheapest tier.
+RULES_OPEN_SURE = 2.0
 # Reasoning in another language with no number, no formula and no rule cue ("What is
 # superposition in quantum physics?" in Japanese) is an open question unless this sure.
 FOREIGN_REASONING_SURE = 0.6
@@ -97,8 +103,8 @@ def _guarded(
     task: str, probs: dict[str, float], sig: Any, text: str, simple_sure: float = SIMPLE_SURE
 ) -> tuple[str, str]:
     """The model's task after the guards, and the rules' evidence when they decided."""
-    if _extraction_ask(sig):  # also over a doubtful "simple" of the model
-        return "simple", "; rules: " + "; ".join(sig.evidence["simple"])
+    if _extraction_ask(sig) and not (task == "reasoning" and probs[task] >= REASONING_OVER_EXTRACTION):
+        return "simple", "; rules: " + "; ".join(sig.evidence["simple"])  # also over a doubtful "simple"
     if (
         task in ("general", "simple")
         and sig.language
@@ -115,6 +121,8 @@ def _guarded(
         return "reasoning", ""
     if task == "simple" and probs["simple"] < simple_sure:
         return "general", ""
+    if task == "simple" and sig.scores.get("general", 0.0) >= RULES_OPEN_SURE and rules_task(sig)[0] == "general":
+        return "general", "; rules: " + "; ".join(sig.evidence["general"])
     if task == "simple" and sig.scores.get("simple", 0.0) <= BREVITY_ONLY and _opens_open_ended(text):
         ruled = rules_task(sig)[0]  # what the rules see instead ("analyze": reasoning)
         return (ruled if ruled in TASKS and ruled != "simple" else "general"), ""
