@@ -121,7 +121,8 @@ def _guarded(
         return "reasoning", ""
     if task == "simple" and probs["simple"] < simple_sure:
         return "general", ""
-    if task == "simple" and sig.scores.get("general", 0.0) >= RULES_OPEN_SURE and rules_task(sig)[0] == "general":
+    open_question = sig.scores.get("general", 0.0) >= RULES_OPEN_SURE and rules_task(sig)[0] == "general"
+    if task == "simple" and open_question:
         return "general", "; rules: " + "; ".join(sig.evidence["general"])
     if task == "simple" and sig.scores.get("simple", 0.0) <= BREVITY_ONLY and _opens_open_ended(text):
         ruled = rules_task(sig)[0]  # what the rules see instead ("analyze": reasoning)
