@@ -93,6 +93,14 @@ REASONING_EN = [
     "How many integers x satisfy |x - {a}| < {b}?", "What is the units digit of 7^{n}?",
     "In how many ways can you choose {s} items from {a}?", "What is the smallest n such that n! has more than {b} digits?",
     "Find the area of a triangle with vertices (0, 0), ({s}, 0) and (0, {p}).", "Simplify ({a}x^2 - {b}x) / x.",
+    "{p1} bought {product} for ${c}. That price already includes a {a}% discount. What was the price before the discount?",
+    "{p1} earns ${b} a day and saves a third of it. How many days until {p1} can pay for a ${c} bike?",
+    "{p1} has {a} marbles. {p2} has {b} more than twice as many. How many marbles do they have together?",
+    "A recipe needs {s} eggs for every {h} cookies. {p1} wants to bake {c} cookies. How many eggs are needed?",
+    "{p1} reads {a} pages on Monday and twice as many on Tuesday. The book has {n} pages. How many pages are left?",
+    "{p1} sells lemonade at ${s} a cup and spent ${b} on supplies. How many cups must {p1} sell to make ${c} of profit?",
+    "Pencils come in packs of {s}. {p1} needs {c} pencils for a class. How many packs must be bought, and how many pencils are left over?",
+    "{p1} is {a} years old and {p2} is {s} years younger. In how many years will their ages add up to {c}?",
 ]  # fmt: skip
 CODING_EN = [
     "Write a Python function that {fn}.", "Write a JavaScript function to {fn}.", "Implement {algo} in {lang}.",
