@@ -76,6 +76,9 @@ _STOPWORDS["Turkish"] |= frozenset("hangisi hangisidir aşağıdakilerden olan o
 for _lang in ("Swahili", "Tagalog", "Swedish", "Romanian", "Finnish", "Czech"):  # no English words
     _STOPWORDS[_lang] = _STOPWORDS[_lang] - _STOPWORDS["English"]
 # Latin letters with diacritics (not × and ÷): at this share of the letters, not English.
+# "not ( True and False ) or True is": a truth value to compute, nothing else in the request.
+_BOOLEAN_RE = re.compile(r"\s*(?:(?:not|and|or|True|False)\b|[()\s])+(?:\bis\b)?\s*[?=]?\s*")
+_BOOLEAN_OPS_RE = re.compile(r"\b(?:not|and|or)\b")
 _ACCENTED_RE = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
 ACCENTED_SHARE = 0.03
 ACCENTED_MIN = 3
@@ -190,6 +193,8 @@ def detect(view: TaskView, *, long_context_tokens: int = LONG_CONTEXT_TOKENS) ->
         sig.add("reasoning", 1.6 * len(logic_words), "logic cues: " + ", ".join(logic_words[:4]))
     if symbols:
         sig.add("reasoning", min(3.0, 1.0 * symbols), f"{symbols} math expression(s)")
+    if _BOOLEAN_RE.fullmatch(text.raw) and len(_BOOLEAN_OPS_RE.findall(text.raw)) >= 2:
+        sig.add("reasoning", 3.0, "a boolean expression to evaluate")
     if numbers >= 3 and "?" in text.raw and sig.words < 400:
         sig.add("reasoning", 1.5, f"a word problem with {numbers} numbers")
 

@@ -4,7 +4,8 @@ import pytest
 
 from lg_router import route
 from lg_router.classifiers.lexicon import Text, code_lines
-from lg_router.classifiers.signals import detect_language
+from lg_router.classifiers.signals import detect, detect_language
+from lg_router.task import view
 
 
 @pytest.mark.parametrize(
@@ -128,3 +129,19 @@ def test_open_questions_and_role_play_are_writing_not_the_cheap_tier(task: str) 
     decision = route(task, catalog="tiers")
     assert decision.category == "general"
     assert decision.best != "openai/gpt-4o-mini"
+
+
+@pytest.mark.parametrize(
+    ("text", "boolean"),
+    [
+        ("not not ( not ( False ) ) is", True),
+        ("True and not False or ( True and False ) is", True),
+        ("not True", False),  # one operator: too little to call it a puzzle
+        ("Is it true or false that the Earth is flat?", False),  # words besides the expression
+    ],
+)
+def test_a_bare_boolean_expression_is_reasoning_evidence(text: str, boolean: bool) -> None:
+    sig = detect(view(text))
+    assert ("a boolean expression to evaluate" in sig.evidence.get("reasoning", [])) is boolean
+    if boolean:
+        assert route(text, classifier="rules").category == "reasoning"
