@@ -16,9 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from lg_router.cli.commands import (
+    DEFAULT_CLASSIFIER,
     BaseUrlOpt,
     CatalogOpt,
-    ClassifierName,
     ClassifierOpt,
     JsonOpt,
     KeyEnvOpt,
@@ -65,7 +65,7 @@ def eval_cmd(
     catalog: CatalogOpt = None,
     preference: PrefOpt = Preference.balanced,
     models: ModelsOpt = None,
-    classifier: ClassifierOpt = ClassifierName.rules,
+    classifier: ClassifierOpt = DEFAULT_CLASSIFIER,  # what route() and the graph use
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = None,
     json_output: JsonOpt = False,

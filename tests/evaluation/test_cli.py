@@ -36,6 +36,14 @@ def test_eval_devset_prints_accuracy_confusion_and_decisions() -> None:
     assert "estimated cost: unknown" in proc.stdout  # the oxlo preset does not publish prices
 
 
+@pytest.mark.parametrize("name", ["rules", "learned"])
+def test_eval_uses_the_routers_default_classifier_unless_told(name: str) -> None:
+    """No --classifier: the classifier route() would use (LG_ROUTER_CLASSIFIER sets it)."""
+    proc = run_cli("eval", "evals/devset.jsonl", env={"LG_ROUTER_CLASSIFIER": name})
+    assert proc.returncode == 0, proc.stderr
+    assert f"classifier {name}," in proc.stdout.splitlines()[0]
+
+
 def test_eval_scored_data_shows_apgr_cpt_savings_and_writes_plots(tmp_path: Path) -> None:
     proc = run_cli("eval", str(DATA), "--plots", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr
