@@ -101,7 +101,7 @@ class SemanticClassifier(LearnedClassifier):
     """
 
     name = "semantic"
-    # simple_sure: the learned model's (0.6). On the 442-item dev set (before 2026-12-02) 0.6,
+    # simple_sure: the learned model's (0.6). On the earlier 442-item dev set 0.6,
     # 0.75 and 0.9 route the same; on pubdev 0.6 names the simple task far more often
     # (0.948 task right against 0.774 at 0.9) for one routable row less.
 
