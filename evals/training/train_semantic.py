@@ -70,7 +70,7 @@ def embeddings(rows: list[Row], cache: Path = EMBEDDINGS) -> np.ndarray:
 
 def design(rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
     """The learned model's design matrix with the scaled embedding appended, and labels."""
-    x, y = matrix(rows)
+    x, y = matrix(rows, BUCKETS)
     return np.hstack([x, EMBED_SCALE * embeddings(rows)]).astype(np.float32), y
 
 

@@ -15,7 +15,9 @@ from itertools import pairwise
 
 from lg_router.classifiers.signals import Signals
 
-BUCKETS = 1 << 12
+BUCKETS = 1 << 12  # the semantic model's; each weights file names its own
+LEARNED_BUCKETS = 1 << 13  # the learned model's: fewer collisions without an embedding
+BUCKET_CHOICES = (1 << 12, 1 << 13, 1 << 14)
 HEAD, TAIL = 1500, 500
 RULE_CATEGORIES = ("coding", "reasoning", "general", "simple", "multilingual", "long_context")
 DENSE = (
@@ -32,7 +34,6 @@ DENSE = (
     "lines:>5",
     "bias",
 )
-DENSE_INDEX = {name: BUCKETS + i for i, name in enumerate(DENSE)}
 _SPACELESS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f"  # kana, CJK, Hangul, Thai
 _TOKEN = re.compile(rf"[{_SPACELESS}]+|[^\W\d_{_SPACELESS}]+|\d+|[{{}}()\[\];=<>#$%*+/\\^|`'\"?:.,-]")
 _DENSE_SCRIPT = re.compile(f"[{_SPACELESS}]")
@@ -55,19 +56,22 @@ def tokens(text: str) -> list[str]:
     return grams
 
 
-def bucket(gram: str) -> int:
+def bucket(gram: str, buckets: int = BUCKETS) -> int:
     """The hashed feature index of an n-gram."""
-    return zlib.crc32(gram.encode("utf-8")) % BUCKETS
+    return zlib.crc32(gram.encode("utf-8")) % buckets
 
 
-def vector(text: str, sig: Signals) -> tuple[dict[int, float], dict[int, str]]:
-    """Sparse feature vector of a request, and which n-gram (or cue) each index stands for."""
+def vector(text: str, sig: Signals, buckets: int = BUCKETS) -> tuple[dict[int, float], dict[int, str]]:
+    """Sparse feature vector of a request, and which n-gram (or cue) each index stands for.
+
+    N-grams hash into ``buckets`` indices; the dense cues follow them (``buckets + i``).
+    """
     grams = tokens(text)
     scale = 1.0 / math.sqrt(max(1, len(grams)))
     x: dict[int, float] = {}
     names: dict[int, str] = {}
     for gram in grams:
-        idx = bucket(gram)
+        idx = bucket(gram, buckets)
         x[idx] = x.get(idx, 0.0) + scale
         names.setdefault(idx, gram)
     scores = sig.scores
@@ -90,8 +94,8 @@ def vector(text: str, sig: Signals) -> tuple[dict[int, float], dict[int, str]]:
         "lines:>5": float(raw.count("\n") > 5),
         "bias": 1.0,
     }
-    for name, value in dense.items():
-        if value:
-            x[DENSE_INDEX[name]] = value
-            names[DENSE_INDEX[name]] = name
+    for i, name in enumerate(DENSE):
+        if dense[name]:
+            x[buckets + i] = dense[name]
+            names[buckets + i] = name
     return x, names

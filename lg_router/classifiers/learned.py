@@ -22,7 +22,7 @@ from langchain_core.runnables import RunnableConfig
 
 from lg_router.catalog import ModelSpec
 from lg_router.classifiers.base import Classifier, ranked_decision
-from lg_router.classifiers.features import BUCKETS, vector
+from lg_router.classifiers.features import BUCKET_CHOICES, BUCKETS, vector
 from lg_router.classifiers.lexicon import NUMBER_WORDS, Text
 from lg_router.classifiers.rules import hard_category, rules_task, with_language
 from lg_router.classifiers.signals import LONG_CONTEXT_TOKENS, detect
@@ -86,8 +86,8 @@ def load_weights(path: Path = WEIGHTS_FILE) -> dict[str, Any]:
     if data.get("version") != 1 or tuple(data.get("tasks", ())) != TASKS:
         msg = f"{path.name}: not a version-1 lg-router learned model for tasks {TASKS}"
         raise ValueError(msg)
-    if data.get("buckets", BUCKETS) != BUCKETS:
-        msg = f"{path.name}: fitted on {data['buckets']} n-gram buckets, the features have {BUCKETS}"
+    if data.setdefault("buckets", BUCKETS) not in BUCKET_CHOICES:
+        msg = f"{path.name}: fitted on {data['buckets']} n-gram buckets, the features know {BUCKET_CHOICES}"
         raise ValueError(msg)
     data["_w"] = {t: {int(k): v for k, v in data["weights"][t].items()} for t in TASKS}
     return data
@@ -180,7 +180,7 @@ class LearnedClassifier(Classifier):
 
     def task_scores(self, text: str, sig: Any) -> tuple[dict[str, float], list[tuple[float, str]]]:
         """Task probabilities, and the (weight, cue) pairs that pushed the winner most."""
-        x, names = vector(text, sig)
+        x, names = vector(text, sig, self.model["buckets"])
         w = self.model["_w"]
         logits = {t: sum(v * w[t].get(i, 0.0) for i, v in x.items()) for t in TASKS}
         top = max(logits.values())

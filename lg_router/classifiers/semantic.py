@@ -28,7 +28,7 @@ from langchain_core.runnables import RunnableConfig
 
 from lg_router.catalog import ModelSpec
 from lg_router.classifiers.embedding import DIM, MAX_TOKENS, MODEL_ID, Embedder, available, files, shared
-from lg_router.classifiers.features import BUCKETS, DENSE, vector
+from lg_router.classifiers.features import BUCKET_CHOICES, DENSE, vector
 from lg_router.classifiers.learned import SHORT_WORDS, TASKS, LearnedClassifier, _opens_open_ended
 from lg_router.classifiers.rules import rules_task
 from lg_router.classifiers.signals import LONG_CONTEXT_TOKENS
@@ -64,7 +64,7 @@ def load_weights(path: Path = WEIGHTS_FILE) -> dict[str, Any]:
         isinstance(data, dict)
         and data.get("version") == 1
         and tuple(data.get("tasks", ())) == TASKS
-        and data.get("buckets") == BUCKETS
+        and data.get("buckets") in BUCKET_CHOICES
         and tuple(data.get("dense", ())) == DENSE
         and isinstance(embedding, dict)
         and embedding.get("model") == MODEL_ID
@@ -146,7 +146,7 @@ class SemanticClassifier(LearnedClassifier):
 
         The embedding counts as one cue (``embedding:MiniLM``), its whole contribution.
         """
-        x, names = vector(text, sig)
+        x, names = vector(text, sig, self.model["buckets"])
         w = self.model["_w"]
         semantic = self.model["_e"] @ self.embedder.embed(text)  # one logit per task
         logits = {

@@ -16,7 +16,7 @@ from lg_router import route
 FLOORS = {
     "oxlo": {
         "coding": 0.97,
-        "reasoning": 0.92,  # BBH and LogiQA joined on 2026-12-01: a harder measure (dev 0.94)
+        "reasoning": 0.93,  # BBH and LogiQA joined on 2026-12-01: a harder measure (dev 0.95)
         "general": 0.95,
         "simple": 0.96,
         "multilingual": 0.97,
@@ -25,7 +25,7 @@ FLOORS = {
     },
     "tiers": {
         "coding": 0.97,
-        "reasoning": 0.92,
+        "reasoning": 0.93,
         "general": 0.95,
         "simple": 0.96,
         "multilingual": 0.92,

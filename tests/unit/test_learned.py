@@ -57,11 +57,25 @@ def test_a_file_that_is_not_a_version_1_model_is_refused(tmp_path) -> None:
 
 
 def test_weights_fitted_on_other_feature_buckets_are_refused(tmp_path) -> None:
-    other = {"version": 1, "tasks": ["coding", "reasoning", "general", "simple"], "buckets": 1 << 14}
+    other = {"version": 1, "tasks": ["coding", "reasoning", "general", "simple"], "buckets": 1 << 15}
     bad = tmp_path / "weights.json"
     bad.write_text(json.dumps({**other, "weights": {}}), encoding="utf-8")
-    with pytest.raises(ValueError, match="16384 n-gram buckets, the features have 4096"):
+    with pytest.raises(ValueError, match="32768 n-gram buckets, the features know"):
         LearnedClassifier(weights=bad)
+
+
+def test_each_weights_file_hashes_into_its_own_bucket_count() -> None:
+    from lg_router.classifiers.features import DENSE, LEARNED_BUCKETS, bucket, vector
+    from lg_router.classifiers.signals import detect
+    from lg_router.task import view
+
+    assert LearnedClassifier().model["buckets"] == LEARNED_BUCKETS == 8192
+    text = "Write a Python function that reverses a list."
+    small, _ = vector(text, detect(view(text)), 4096)
+    large, names = vector(text, detect(view(text)), LEARNED_BUCKETS)
+    assert names[LEARNED_BUCKETS + DENSE.index("bias")] == "bias"
+    assert max(small) < 4096 + len(DENSE) <= LEARNED_BUCKETS
+    assert bucket("python", LEARNED_BUCKETS) in large and bucket("python", 4096) in small
 
 
 def test_hashed_ngrams_are_stable_across_processes() -> None:
