@@ -62,7 +62,7 @@ RULES_OVER_P = 0.6
 # specific evidence: a writing or short-question pick gives way to coding from this p.
 # In another language a question with numbers that the model thinks may be maths is maths
 # from this p: the task decides the tier, the language only the model's languages.
-FOREIGN_MATH_P = 0.45
+FOREIGN_MATH_P = 0.4
 FOREIGN_CODE_P = 0.2
 FOREIGN_CODE_CUE = 1.6  # one coding word
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "learned-v1.json"
