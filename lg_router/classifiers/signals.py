@@ -195,7 +195,8 @@ def detect(view: TaskView, *, long_context_tokens: int = LONG_CONTEXT_TOKENS) ->
         sig.add("reasoning", min(3.0, 1.0 * symbols), f"{symbols} math expression(s)")
     if _BOOLEAN_RE.fullmatch(text.raw) and len(_BOOLEAN_OPS_RE.findall(text.raw)) >= 2:
         sig.add("reasoning", 3.0, "a boolean expression to evaluate")
-    if numbers >= 3 and "?" in text.raw and sig.words < 400:
+    if numbers >= 3 and "?" in text.raw and sig.words < 400 and not text.yes_no_last():
+        # (a yes/no question after a passage asks what the passage says, numbers or not)
         sig.add("reasoning", 1.5, f"a word problem with {numbers} numbers")
 
     writing = text.hits(lex.WRITING, lex.WRITING_PHRASES)
