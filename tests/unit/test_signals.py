@@ -145,3 +145,16 @@ def test_a_bare_boolean_expression_is_reasoning_evidence(text: str, boolean: boo
     assert ("a boolean expression to evaluate" in sig.evidence.get("reasoning", [])) is boolean
     if boolean:
         assert route(text, classifier="rules").category == "reasoning"
+
+
+def test_a_yes_no_question_about_a_passage_with_numbers_is_not_a_word_problem() -> None:
+    passage = (
+        "Lake Baikal -- Lake Baikal holds about 23,600 cubic kilometres of fresh water, is 636 "
+        "kilometres long and reaches a depth of 1,642 metres in its deepest part, which makes it "
+        "the deepest lake on Earth and one of the oldest, formed some 25 million years ago."
+    )
+    lookup = detect(view(f"{passage}\n\nIs Lake Baikal the deepest lake in the world?"))
+    problem = detect(view(f"{passage}\n\nHow many metres deeper is it than a 900-metre lake?"))
+    word_problem = "a word problem with"
+    assert not any(e.startswith(word_problem) for e in lookup.evidence.get("reasoning", []))
+    assert any(e.startswith(word_problem) for e in problem.evidence.get("reasoning", []))
