@@ -5,14 +5,10 @@ learned classifier (``test_devset_accuracy.py``) the holdout gets 0.1 of slack p
 category (4-43 items each) and the whole split a floor of its own.
 """
 
-from collections import defaultdict
-
 import pytest
 
-from evals import tiers
-from evals.data import load
-from lg_router import route
 from lg_router.classifiers.semantic import SemanticClassifier
+from tests.support.quality import below_floors, split_quality
 
 FLOORS = {
     "oxlo": {
@@ -54,24 +50,9 @@ def semantic() -> SemanticClassifier:
 def test_semantic_top1_per_category_meets_the_floor(
     split: str, catalog: str, semantic: SemanticClassifier
 ) -> None:
-    hits: dict[str, list[bool]] = defaultdict(list)
-    cost = top_cost = 0.0
-    for item in load(split):
-        decision = route(item.messages, catalog=catalog, classifier=semantic)
-        assert decision.classifier == "semantic"
-        if catalog == "tiers":
-            scored = tiers.score(item, decision)
-            hits[item.category].append(scored["ok"])
-            cost, top_cost = cost + scored["cost"], top_cost + scored["top_cost"]
-        else:
-            hits[item.category].append(decision.best in item.expected)
-    accuracy = {c: sum(v) / len(v) for c, v in hits.items()}
-    floors = FLOORS[catalog]
-    assert set(accuracy) == set(floors)
-    slack = 0.1 if split == "holdout" else 0.0
-    below = {c: round(a, 3) for c, a in accuracy.items() if a < floors[c] - slack}
+    quality = split_quality(split, catalog, semantic, "semantic")
+    below = below_floors(quality, FLOORS[catalog], split)
     assert not below, f"per-category top-1 below the floor on {split}/{catalog}: {below}"
-    overall = sum(sum(v) for v in hits.values()) / sum(len(v) for v in hits.values())
-    assert overall >= OVERALL[(catalog, split)], f"{split}/{catalog}: top-1 {overall:.3f}"
+    assert quality.overall >= OVERALL[(catalog, split)], f"{split}/{catalog}: top-1 {quality.overall:.3f}"
     if catalog == "tiers":
-        assert 1 - cost / top_cost >= MIN_SAVING
+        assert quality.saving is not None and quality.saving >= MIN_SAVING
