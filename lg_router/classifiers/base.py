@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
@@ -21,6 +22,9 @@ class Classifier(ABC):
     """
 
     name: str = "classifier"
+    # True when classify() blocks for milliseconds (an ONNX call): async callers then run it
+    # on a worker thread, so the event loop keeps serving.
+    offload: bool = False
 
     @abstractmethod
     def classify(
@@ -43,7 +47,11 @@ class Classifier(ABC):
         default_id: str,
         config: RunnableConfig | None = None,
     ) -> RoutingDecision:
-        """Async twin; the default runs :meth:`classify` (fine for CPU-only classifiers)."""
+        """Async twin: :meth:`classify` in place, or on a worker thread when ``offload`` is set."""
+        if self.offload:
+            return await asyncio.to_thread(
+                self.classify, view, candidates, preference=preference, default_id=default_id, config=config
+            )
         return self.classify(view, candidates, preference=preference, default_id=default_id, config=config)
 
 

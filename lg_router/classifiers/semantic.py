@@ -15,24 +15,19 @@ Needs ``pip install 'lg-router[semantic]'``; without it the router's default is
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
-from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from langchain_core.runnables import RunnableConfig
 
-from lg_router.catalog import ModelSpec
 from lg_router.classifiers.embedding import DIM, MAX_TOKENS, MODEL_ID, Embedder, available, files, shared
 from lg_router.classifiers.features import BUCKET_CHOICES, DENSE, vector
 from lg_router.classifiers.learned import SHORT_WORDS, TASKS, LearnedClassifier, _opens_open_ended
 from lg_router.classifiers.rules import rules_task
 from lg_router.classifiers.signals import LONG_CONTEXT_TOKENS
-from lg_router.decision import RoutingDecision
 from lg_router.errors import ClassifierWeightsError
 from lg_router.task import TaskView
 
@@ -101,6 +96,7 @@ class SemanticClassifier(LearnedClassifier):
     """
 
     name = "semantic"
+    offload = True  # the embedding (milliseconds of ONNX) runs on a worker thread in async code
     # simple_sure: the learned model's (0.6). On the earlier 442-item dev set 0.6,
     # 0.75 and 0.9 route the same; on pubdev 0.6 names the simple task far more often
     # (0.948 task right against 0.774 at 0.9) for one routable row less.
@@ -118,20 +114,6 @@ class SemanticClassifier(LearnedClassifier):
         if embedder is None and not available():
             files()  # raises, with the pip command to run
         self.embedder = embedder or shared()
-
-    async def aclassify(
-        self,
-        view: TaskView,
-        candidates: Sequence[ModelSpec],
-        *,
-        preference: str,
-        default_id: str,
-        config: RunnableConfig | None = None,
-    ) -> RoutingDecision:
-        """Async twin: the embedding (milliseconds of ONNX) runs on a worker thread, not the loop."""
-        return await asyncio.to_thread(
-            self.classify, view, candidates, preference=preference, default_id=default_id, config=config
-        )
 
     def task(self, view: TaskView) -> tuple[str, float, str, Any]:
         """``(task or hard category, confidence, evidence, signals)``, before the language."""
