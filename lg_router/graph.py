@@ -29,6 +29,7 @@ from lg_router.execution.fallback import (
     exhausted_node,
     node_name,
 )
+from lg_router.execution.inline import InlineRouter, Step, Terminal
 from lg_router.execution.retry import RetryBudget, resolve_budget
 from lg_router.health import Health, resolve_health
 from lg_router.memory import Budget, DecisionCache, RouterMemory, SemanticCache, Sticky
@@ -98,6 +99,16 @@ class Routed:
         return self._route(await self.call.ainvoke(state, config, runtime))
 
 
+class RouterGraph(StateGraph[RouterState, RouterContext, RouterInput, RouterOutput]):
+    """The router's ``StateGraph``; :attr:`inline` runs the same node bodies in place.
+
+    ``inline`` is ``None`` when a chat model given to the router carries callbacks of its
+    own: those see the graph's run metadata, so such a router always runs the graph.
+    """
+
+    inline: InlineRouter | None = None
+
+
 def create_router(
     catalog: ModelCatalog | str | None = None,
     *,
@@ -121,7 +132,7 @@ def create_router(
     semantic_cache: SemanticCache | None = None,
     sticky: Sticky = "escalate",
     budget: Budget | float | Mapping[str, Any] | None = None,
-) -> StateGraph[RouterState, RouterContext, RouterInput, RouterOutput]:
+) -> RouterGraph:
     """Build the router graph (uncompiled, so the caller picks checkpointer and store).
 
     Args:
@@ -195,10 +206,11 @@ def create_router(
     )
     decider = Decider(cat, chosen, store, memory, timeout=timeout)
 
-    builder = StateGraph(
+    builder = RouterGraph(
         RouterState, context_schema=RouterContext, input_schema=RouterInput, output_schema=RouterOutput
     )
     classify = Classify(decider, defaults, retry)
+    steps: dict[str, Step] = {CLASSIFY: classify}
     call_nodes = _call_nodes(cat)
     builder.add_node(
         CLASSIFY,
@@ -220,7 +232,7 @@ def create_router(
             **stream_times,
         )
         name = node_name(model_id)
-        routed = Routed(call)
+        routed = steps[name] = Routed(call)
         builder.add_node(
             name,
             RunnableCallable(routed.invoke, routed.ainvoke, name=name, trace=False),
@@ -232,9 +244,23 @@ def create_router(
         RunnableCallable(fallback.invoke, fallback.ainvoke, name=FALLBACK, trace=False),
         destinations={**dict.fromkeys(call_nodes, "next ranked / retry"), EXHAUSTED: "none left"},
     )
-    builder.add_node(EXHAUSTED, exhausted_node(cat))
+    exhausted = exhausted_node(cat)
+    builder.add_node(EXHAUSTED, exhausted)
     builder.add_edge(EXHAUSTED, END)
+    steps[FALLBACK], steps[EXHAUSTED] = fallback, Terminal(exhausted)
+    if not _own_callbacks(chat_models, llm, client_kwargs):
+        builder.inline = InlineRouter(steps, CLASSIFY)
     return builder
+
+
+def _own_callbacks(
+    chat_models: Mapping[str, BaseChatModel] | None,
+    llm: BaseChatModel | None,
+    client_kwargs: Mapping[str, Any] | None,
+) -> bool:
+    """Whether a model the router calls has callbacks of its own (they see run metadata)."""
+    given = [*(chat_models or {}).values(), *([llm] if llm is not None else [])]
+    return bool((client_kwargs or {}).get("callbacks")) or any(getattr(m, "callbacks", None) for m in given)
 
 
 def _call_nodes(catalog: ModelCatalog) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, get_args
 
@@ -157,6 +157,31 @@ class RouterState(TypedDict):
     attempts: Annotated[list[Attempt], AttemptsChannel]
     spend: Annotated[Spend, add_spend]
     partial: str | None  # answer text already streamed by failed attempts (continuations)
+
+
+# How each update of a RouterState key is applied, as its channel applies it: these keys
+# fold with their reducer, every other key is replaced. The inline run
+# (lg_router.execution.inline) uses it; tests pin it to the annotations above.
+REDUCERS: dict[str, Callable[[Any, Any], Any]] = {
+    "messages": add_task_messages,
+    "attempts": add_attempts,
+    "spend": add_spend,
+}
+OUTPUT_KEYS: tuple[str, ...] = tuple(RouterOutput.__annotations__)
+
+
+def apply_update(state: dict[str, Any], update: Mapping[str, Any]) -> None:
+    """Fold one node's update into ``state`` in place (see :data:`REDUCERS`)."""
+    for key, value in update.items():
+        reducer = REDUCERS.get(key)
+        state[key] = value if reducer is None else reducer(state.get(key), value)
+
+
+def initial_state(graph_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The state the first node reads, as the graph's channels start it and take the input."""
+    state: dict[str, Any] = {"messages": [], "attempts": [], "spend": {}}
+    apply_update(state, graph_input)
+    return state
 
 
 @dataclass

@@ -30,6 +30,7 @@ from pydantic import ConfigDict, PrivateAttr, SecretStr, SkipValidation
 from lg_router.catalog import ModelCatalog
 from lg_router.classifiers import Classifier
 from lg_router.errors import InvalidTaskError
+from lg_router.execution.inline import InlineRouter
 from lg_router.graph import create_router
 from lg_router.runnable import direct, parts, runs
 from lg_router.task import to_messages
@@ -124,6 +125,7 @@ class RunnableRouter(BaseChatModel):
 
     _catalog: ModelCatalog = PrivateAttr()
     _graph: Any = PrivateAttr()
+    _inline: InlineRouter | None = PrivateAttr(default=None)
 
     def __init__(self, catalog: Any = None, /, **kwargs: Any) -> None:
         if catalog is not None:
@@ -147,7 +149,7 @@ class RunnableRouter(BaseChatModel):
             built["max_tokens"] = self.max_tokens
         if self.api_key is not None:
             built["api_key"] = self.api_key
-        self._graph = create_router(
+        builder = create_router(
             self._catalog,
             classifier=self.classifier,
             chat_models=self.chat_models,
@@ -169,7 +171,9 @@ class RunnableRouter(BaseChatModel):
             total_timeout=self.total_timeout,
             hedge_after=self.hedge_after,
             on_stream_failure=self.on_stream_failure,
-        ).compile(name="lg-router")
+        )
+        self._inline = builder.inline
+        self._graph = builder.compile(name="lg-router")
 
     # -- identity ---------------------------------------------------------------------
     @property
@@ -264,7 +268,8 @@ class RunnableRouter(BaseChatModel):
             messages = self._convert_input(input).to_messages()
             if direct.plain(messages):
                 graph_config = self._graph_config(None, stop, options)
-                output = runs.quiet_context().run(self._graph.invoke, {"messages": messages}, graph_config)
+                run = self._inline.invoke if self._inline is not None else self._graph.invoke
+                output = runs.quiet_context().run(run, {"messages": messages}, graph_config)
                 return direct.answer(runs.final_answer(output), config.pop("run_id", None))
         return super().invoke(input, config, stop=stop, **options)
 
@@ -282,7 +287,8 @@ class RunnableRouter(BaseChatModel):
             messages = self._convert_input(input).to_messages()
             if direct.plain(messages):
                 graph_config = self._graph_config(None, stop, options, is_async=True)
-                output = await runs.quietly(self._graph.ainvoke({"messages": messages}, graph_config))
+                arun = self._inline.ainvoke if self._inline is not None else self._graph.ainvoke
+                output = await runs.quietly(arun({"messages": messages}, graph_config))
                 return direct.answer(runs.final_answer(output), config.pop("run_id", None))
         return await super().ainvoke(input, config, stop=stop, **options)
 

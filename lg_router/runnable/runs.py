@@ -121,7 +121,8 @@ def is_quiet() -> bool:
 
 async def quietly(coro: Any) -> Any:
     """Await ``coro`` in a quiet context: in place when the current one is quiet already
-    (LangGraph runs its nodes in copies of it, so nothing leaks back), else as a task in
+    (LangGraph runs its nodes in copies of it, and the router's steps run inline reset
+    every context variable they set, so nothing leaks back), else as a task in
     :func:`quiet_context` (a task costs an event-loop hop and a few objects per call)."""
     if is_quiet():
         return await coro
