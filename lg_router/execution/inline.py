@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from langchain_core.callbacks import AsyncCallbackManager, CallbackManager
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphRecursionError
 from langgraph.graph import END
@@ -27,6 +28,20 @@ from lg_router.state import OUTPUT_KEYS, RouterState, apply_update, initial_stat
 # A run takes 1 + 2 steps per attempt (+1 when all fail); attempts are bounded by the
 # catalog and the retry count, so this only stops a bug from looping forever.
 MAX_STEPS = 1_000
+
+
+def nobody_listens(
+    config: RunnableConfig, local: Any = None, *, verbose: bool = False, is_async: bool = True
+) -> bool:
+    """Whether a run with ``config`` would have no callback handler at all.
+
+    Resolved as LangChain resolves a run's callbacks: the config's, ``local`` ones (a
+    chat model's own), tracing and hooks from the environment and context, debug and
+    ``verbose``. Only then may a call skip the graph and run :class:`InlineRouter`.
+    """
+    manager_cls = AsyncCallbackManager if is_async else CallbackManager
+    manager = manager_cls.configure(config.get("callbacks"), local, verbose)
+    return not manager.handlers and not manager.inheritable_handlers
 
 
 class Step(Protocol):

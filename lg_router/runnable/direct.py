@@ -16,13 +16,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from langchain_core.callbacks import AsyncCallbackManager, CallbackManager
 from langchain_core.globals import get_llm_cache
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.utils.utils import LC_ID_PREFIX
 from langchain_core.utils.uuid import uuid7
+
+from lg_router.execution.inline import nobody_listens
 
 # call keywords that make BaseChatModel do more than call _generate
 _RUN_KEYWORDS = ("stream", "ls_structured_output_format", "structured_output_format")
@@ -42,9 +43,7 @@ def unobserved(
         return False
     if any(key in options for key in _RUN_KEYWORDS):
         return False
-    manager_cls = AsyncCallbackManager if is_async else CallbackManager
-    manager = manager_cls.configure(config.get("callbacks"), model.callbacks, model.verbose)
-    return not manager.handlers and not manager.inheritable_handlers
+    return nobody_listens(config, model.callbacks, verbose=model.verbose, is_async=is_async)
 
 
 def plain(messages: Sequence[BaseMessage]) -> bool:
