@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables import RunnableConfig, ensure_config
 
 # Private (checked on langgraph 1.2.24): the one construct with a sync and an async body
 # that opens no callback run of its own; RunnableLambda(func, afunc) costs ~1.9x the
@@ -14,6 +14,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph._internal._runnable import RunnableCallable
 from langgraph.cache.base import BaseCache
 from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
@@ -29,7 +30,7 @@ from lg_router.execution.fallback import (
     exhausted_node,
     node_name,
 )
-from lg_router.execution.inline import InlineRouter, Step, Terminal
+from lg_router.execution.inline import InlineRouter, Step, Terminal, nobody_listens
 from lg_router.execution.retry import RetryBudget, resolve_budget
 from lg_router.health import Health, resolve_health
 from lg_router.memory import Budget, DecisionCache, RouterMemory, SemanticCache, Sticky
@@ -99,14 +100,69 @@ class Routed:
         return self._route(await self.call.ainvoke(state, config, runtime))
 
 
+class CompiledRouterGraph(CompiledStateGraph[RouterState, RouterContext, RouterInput, RouterOutput]):
+    """The compiled router graph: LangGraph's, except that a call nobody can observe runs inline.
+
+    ``graph.invoke(input)`` / ``ainvoke`` (and ``batch``) with no keyword argument, a
+    ``{"messages": ...}`` input and a config that no callback, tracer or hook listens to,
+    outside another graph's run, on a graph compiled without checkpointer, store, cache,
+    interrupts or debug, run the same node bodies through :class:`InlineRouter`: same
+    output, errors and side effects (health, caches, budgets), without the Pregel loop.
+    Everything else (``stream``, ``astream_events``, tracing, checkpointers, ``context=``,
+    subgraph use, Studio) is LangGraph's own path.
+    """
+
+    def __init__(self, *, inline: InlineRouter | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.inline = inline
+
+    def _inline_config(
+        self, graph_input: Any, config: RunnableConfig | None, kwargs: Mapping[str, Any], *, is_async: bool
+    ) -> Any:
+        """The config to run inline with, or ``None`` when LangGraph's path must run."""
+        if self.inline is None or kwargs or not isinstance(graph_input, dict):
+            return None
+        if set(graph_input) != {"messages"}:
+            return None
+        if self.checkpointer or self.store or self.cache or self.debug or self.config:
+            return None
+        if self.interrupt_before_nodes or self.interrupt_after_nodes:
+            return None
+        merged = ensure_config(config)  # the caller's ambient config too (a node, a chain step)
+        if any(str(key).startswith("__pregel") for key in merged.get("configurable", {})):
+            return None  # a subgraph of another run: its checkpoints and streams are LangGraph's
+        return merged if nobody_listens(merged, is_async=is_async) else None
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        """LangGraph's ``invoke``; inline when nobody can observe the run (see the class)."""
+        merged = self._inline_config(input, config, kwargs, is_async=False)
+        if merged is None or self.inline is None:
+            return super().invoke(input, config, **kwargs)
+        return self.inline.invoke(input, merged)
+
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        """LangGraph's ``ainvoke``; inline when nobody can observe the run (see the class)."""
+        merged = self._inline_config(input, config, kwargs, is_async=True)
+        if merged is None or self.inline is None:
+            return await super().ainvoke(input, config, **kwargs)
+        return await self.inline.ainvoke(input, merged)
+
+
 class RouterGraph(StateGraph[RouterState, RouterContext, RouterInput, RouterOutput]):
     """The router's ``StateGraph``; :attr:`inline` runs the same node bodies in place.
 
     ``inline`` is ``None`` when a chat model given to the router carries callbacks of its
-    own: those see the graph's run metadata, so such a router always runs the graph.
+    own (those see the graph's run metadata) or when ``create_router(inline=False)``:
+    such a router always runs LangGraph's Pregel loop.
     """
 
     inline: InlineRouter | None = None
+
+    def compile(self, *args: Any, **kwargs: Any) -> CompiledStateGraph[Any, Any, Any, Any]:
+        """``StateGraph.compile``, returning a :class:`CompiledRouterGraph`."""
+        compiled = super().compile(*args, **kwargs)
+        attrs = {key: value for key, value in compiled.__dict__.items() if key != "__orig_class__"}
+        return CompiledRouterGraph(inline=self.inline, **attrs)
 
 
 def create_router(
@@ -132,6 +188,7 @@ def create_router(
     semantic_cache: SemanticCache | None = None,
     sticky: Sticky = "escalate",
     budget: Budget | float | Mapping[str, Any] | None = None,
+    inline: bool = True,
 ) -> RouterGraph:
     """Build the router graph (uncompiled, so the caller picks checkpointer and store).
 
@@ -174,6 +231,9 @@ def create_router(
         sticky: default thread stickiness: ``"escalate"``, ``"pin"`` or ``"off"``.
         budget: default spending cap (not ``retry_budget``): a :class:`Budget`, a number
             (money per thread, in the catalog's currency) or a mapping of ``Budget`` fields.
+        inline: let calls nobody can observe skip LangGraph's Pregel loop and run the same
+            node bodies in place (default ``True``; see :class:`CompiledRouterGraph`).
+            ``False``: every call runs the Pregel loop.
 
     Returns:
         A ``StateGraph`` with input ``{"messages"}`` and output
@@ -248,7 +308,7 @@ def create_router(
     builder.add_node(EXHAUSTED, exhausted)
     builder.add_edge(EXHAUSTED, END)
     steps[FALLBACK], steps[EXHAUSTED] = fallback, Terminal(exhausted)
-    if not _own_callbacks(chat_models, llm, client_kwargs):
+    if inline and not _own_callbacks(chat_models, llm, client_kwargs):
         builder.inline = InlineRouter(steps, CLASSIFY)
     return builder
 

@@ -1,9 +1,10 @@
 """The inline run (lg_router.execution.inline) ends where the compiled graph ends.
 
 Each scenario builds two identical routers (fresh health, caches and budgets each), runs
-one through LangGraph's Pregel loop and the other through ``RouterGraph.inline``, and
-compares everything a caller can see: the answer, the decision, every attempt, the
-spend, or the error with its attempts.
+one through LangGraph's Pregel loop (``create_router(inline=False)``) and the other
+through ``RouterGraph.inline``, and compares everything a caller can see: the answer,
+the decision, every attempt, the spend, or the error with its attempts. Then: which
+calls of the compiled graph, ``RunnableRouter`` and the gateway take which path.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def _run(run: Any) -> Any:
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_the_inline_run_matches_the_graph(name: str) -> None:
     overrides = SCENARIOS[name]
-    graph = _builder(overrides).compile()
+    graph = _builder(overrides, inline=False).compile()
     inline = _builder(overrides).inline
     assert inline is not None
     via_graph = _run(lambda: graph.invoke(TASK))
@@ -84,7 +85,7 @@ def test_the_async_inline_run_matches_the_graph(name: str) -> None:
     overrides = SCENARIOS[name]
 
     async def both() -> tuple[Any, Any]:
-        graph = _builder(overrides).compile()
+        graph = _builder(overrides, inline=False).compile()
         inline = _builder(overrides).inline
         assert inline is not None
 
@@ -217,3 +218,63 @@ def test_the_gateway_runs_untraced_requests_inline_and_traced_ones_on_the_graph(
     for body in (quiet, watched):
         assert body["model"] == "alpha"
         assert body["choices"][0]["message"]["content"] == "answer from alpha"
+
+
+@pytest.fixture
+def pregel_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the graphs whose Pregel loop ran (LangGraph's own invoke/ainvoke)."""
+    from langgraph.pregel import Pregel
+
+    ran: list[str] = []
+    invoke, ainvoke = Pregel.invoke, Pregel.ainvoke
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        ran.append(self.name)
+        return invoke(self, *args, **kwargs)
+
+    async def aspy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        ran.append(self.name)
+        return await ainvoke(self, *args, **kwargs)
+
+    monkeypatch.setattr(Pregel, "invoke", spy)
+    monkeypatch.setattr(Pregel, "ainvoke", aspy)
+    return ran
+
+
+def test_the_compiled_graph_runs_unobserved_calls_inline(pregel_runs: list[str]) -> None:
+    graph = _builder({}).compile(name="router")
+    assert graph.invoke(TASK)["messages"][-1].content == "answer from alpha"
+    assert asyncio.run(graph.ainvoke(TASK))["messages"][-1].content == "answer from alpha"
+    assert len(graph.batch([TASK, TASK])) == 2
+    graph.invoke(TASK, {"configurable": {"preference": "cost"}, "tags": ["t"], "run_name": "r"})
+    assert pregel_runs == []
+
+
+def test_anything_that_can_observe_the_run_gets_langgraphs_loop(pregel_runs: list[str]) -> None:
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.graph import START, MessagesState, StateGraph
+
+    from lg_router.state import RouterContext
+
+    graph = _builder({}).compile(name="router")
+    graph.invoke(TASK, {"callbacks": [Starts()]})
+    graph.invoke(TASK, context=RouterContext(preference="cost"))
+    graph.invoke(TASK, stream_mode="updates")
+    graph.with_config(tags=["x"]).invoke(TASK)
+    assert pregel_runs == ["router"] * 4
+    pregel_runs.clear()
+    saved = _builder({}).compile(name="saved", checkpointer=InMemorySaver())
+    saved.invoke(TASK, {"configurable": {"thread_id": "1"}})
+    assert (
+        saved.get_state({"configurable": {"thread_id": "1"}}).values["messages"][-1].content
+        == "answer from alpha"
+    )
+    _builder({}, inline=False).compile(name="forced").invoke(TASK)
+    assert pregel_runs == ["saved", "forced"]
+    pregel_runs.clear()
+    parent = StateGraph(MessagesState)
+    parent.add_node("route", graph)  # as a subgraph: the parent's run owns checkpoints and streams
+    parent.add_edge(START, "route")
+    out = parent.compile(name="parent").invoke(TASK)
+    assert out["messages"][-1].content == "answer from alpha"
+    assert pregel_runs == ["parent", "router"]
