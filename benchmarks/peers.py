@@ -8,8 +8,9 @@
   count against another;
 * the peers: ``ChatOpenAI``, ``with_fallbacks``, LangGraph's floor (a one-node
   ``MessagesState`` graph calling the same ``ChatOpenAI``: what any LangGraph graph
-  costs), the compiled lg-router graph, ``RunnableRouter`` and, when ``litellm`` is
-  installed, LiteLLM's ``Router``;
+  costs), the compiled lg-router graph (unobserved calls run its node bodies inline; the
+  same graph with ``inline=False`` runs LangGraph's Pregel loop), ``RunnableRouter`` and,
+  when ``litellm`` is installed, LiteLLM's ``Router``;
 * ``ChatOpenAI`` and the graph once more on aiohttp with ``gc.freeze()`` after the
   warm-up, the same for both: what an application's own GC setting does (lg-router
   never changes the GC itself).
@@ -44,10 +45,11 @@ CHAT = "ChatOpenAI"
 FALLBACKS = "with_fallbacks"
 LITELLM = "LiteLLM Router"
 GRAPH = "lg-router graph"
+PREGEL = "lg-router graph, Pregel loop (inline=False)"
 ROUTER = "RunnableRouter"
 FLOOR = "LangGraph 1-node graph + ChatOpenAI"
 # variants measured on the aiohttp transport too (with_fallbacks and LiteLLM: default only)
-AIOHTTP_VARIANTS = (CHAT, FLOOR, GRAPH, ROUTER)
+AIOHTTP_VARIANTS = (CHAT, FLOOR, GRAPH, PREGEL, ROUTER)
 # "aiohttp+freeze": aiohttp, and gc.freeze() after the warm-up, the same for each variant
 FROZEN = "aiohttp+freeze"
 FROZEN_VARIANTS = (CHAT, GRAPH)
@@ -132,6 +134,7 @@ def sync_calls(url: str, *, litellm: bool = True) -> dict[str, Callable[[], Any]
     chat = clients.direct_model(url, first)
     fallbacks = clients.with_fallbacks(url, first, second)
     graph = clients.compiled_router(url)
+    pregel = clients.compiled_router(url, inline=False)
     router = clients.runnable_router(url)
     floor, _ = floor_graph(chat)
     calls: dict[str, Callable[[], Any]] = {
@@ -140,6 +143,7 @@ def sync_calls(url: str, *, litellm: bool = True) -> dict[str, Callable[[], Any]
         FALLBACKS: lambda: fallbacks.invoke(messages),
         FLOOR: lambda: floor.invoke({"messages": messages}),
         GRAPH: lambda: graph.invoke({"messages": messages}),
+        PREGEL: lambda: pregel.invoke({"messages": messages}),
         ROUTER: lambda: router.invoke(messages),
     }
     if litellm and litellm_available():
@@ -166,8 +170,8 @@ def async_call(variant: str, url: str, transport: str) -> Callable[[], Awaitable
     if variant == FLOOR:
         _, afloor = floor_graph(clients.direct_model(url, first, client_kwargs=kwargs))
         return lambda: afloor.ainvoke({"messages": messages})
-    if variant == GRAPH:
-        graph = clients.compiled_router(url, client_kwargs=kwargs or None)
+    if variant in (GRAPH, PREGEL):
+        graph = clients.compiled_router(url, client_kwargs=kwargs or None, inline=variant == GRAPH)
         return lambda: graph.ainvoke({"messages": messages})
     if variant == ROUTER:
         router = clients.runnable_router(url, client_kwargs=kwargs or None)
@@ -264,7 +268,7 @@ def _concurrent(server: BenchServer, quick: bool) -> list[Row]:
     if quick:  # CI smoke: two fresh processes only
         plan = [(CHAT, "default"), (GRAPH, "default")]
     else:
-        plan = [(v, "default") for v in (CHAT, FALLBACKS, FLOOR, GRAPH, ROUTER)]
+        plan = [(v, "default") for v in (CHAT, FALLBACKS, FLOOR, GRAPH, PREGEL, ROUTER)]
         if litellm_available():
             plan.insert(2, (LITELLM, "default"))
         plan += [(v, "aiohttp") for v in AIOHTTP_VARIANTS]

@@ -52,7 +52,7 @@ def run(quick: bool) -> list[Row]:
     n, profiled = (200, 50) if quick else (1000, 200)
     case = f"async, {n:,} concurrent in process (fake models)"
     rows = []
-    for name in (decompose.MODEL, decompose.FLOOR, decompose.GRAPH, decompose.ROUTER):
+    for name in (decompose.MODEL, decompose.FLOOR, decompose.GRAPH, decompose.PREGEL, decompose.ROUTER):
         gen0, calls = _counts(asyn[name], n, profiled)
         per_1000 = gen0 * 1000 / n
         rows.append(
