@@ -131,7 +131,7 @@ def create_app(
         health=store,  # None too: "off" must not fall back to create_router's default
         **router_extras(cache=cache),
     )
-    runner = Runner(builder.compile(name="lg-router-gateway"), cat, inline=builder.inline)
+    runner = Runner(builder.compile(name="lg-router-gateway"), cat)
     gateway_keys = keys if isinstance(keys, GatewayKeys) else GatewayKeys.from_keys(keys or ())
     if not gateway_keys:
         log.warning("lg-router gateway: no gateway keys configured, every caller is accepted")

@@ -2,7 +2,8 @@
 
 The gateway adds no routing of its own: a request becomes ``graph.ainvoke`` (or
 ``graph.astream`` with ``stream_mode=["messages", "values"]``) with the request's options
-in ``configurable``; the answer, the decision and the attempts become the response.
+in ``configurable``; the answer, the decision and the attempts become the response. An
+untraced ``ainvoke`` runs the graph's node bodies inline (see ``CompiledRouterGraph``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from lg_router.errors import (
     RetryBudgetExceededError,
     RoutingError,
 )
-from lg_router.execution.inline import InlineRouter, nobody_listens
 from lg_router.redaction import get_logger
 from lg_router.runnable.runs import final_answer
 from lg_router.server import replies
@@ -85,14 +85,11 @@ class Runner:
         graph: ``create_router(...).compile()``.
         catalog: the catalog the graph was built from.
         report: called with every finished request's :class:`Outcome`.
-        inline: the same graph's :attr:`~lg_router.graph.RouterGraph.inline` run; a
-            non-streamed request nobody traces runs it instead of the graph.
     """
 
     graph: Any
     catalog: ModelCatalog
     report: Callable[[Outcome], None] = field(default=lambda outcome: None)
-    inline: InlineRouter | None = None
 
     def _config(self, request: ChatRequest) -> RunnableConfig:
         configurable = dict(request.configurable)
@@ -108,10 +105,7 @@ class Runner:
         """
         started = time.perf_counter()
         try:
-            config = self._config(request)
-            inline = self.inline if nobody_listens(config) else None  # untraced: no Pregel loop
-            run = inline.ainvoke if inline is not None else self.graph.ainvoke
-            output = await run({"messages": request.messages}, config)
+            output = await self.graph.ainvoke({"messages": request.messages}, self._config(request))
             answer = final_answer(output)
         except Exception as exc:
             raise self._failed(request, exc, started) from None

@@ -183,43 +183,6 @@ def test_an_unwatched_runnable_router_call_runs_inline_and_a_watched_one_the_gra
     ]
 
 
-def test_the_gateway_runs_untraced_requests_inline_and_traced_ones_on_the_graph(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from langchain_core.tracers.context import collect_runs
-
-    from lg_router.server.runner import Runner
-    from lg_router.server.wire import ChatRequest
-
-    builder = _builder({})
-    graph = builder.compile()
-    graph_runs: list[int] = []
-    ainvoke = graph.ainvoke
-
-    async def spy(*args: Any, **kwargs: Any) -> Any:
-        graph_runs.append(1)
-        return await ainvoke(*args, **kwargs)
-
-    monkeypatch.setattr(graph, "ainvoke", spy)
-    runner = Runner(graph, small_catalog(), inline=builder.inline)
-    request = ChatRequest(
-        messages=[HumanMessage("Write a short poem about the sea.")], requested="auto", pinned=None
-    )
-
-    async def complete() -> dict[str, Any]:
-        body, _ = await runner.complete(request)
-        return body
-
-    quiet = asyncio.run(complete())
-    assert graph_runs == []
-    with collect_runs() as traced:
-        watched = asyncio.run(complete())
-    assert graph_runs == [1] and traced.traced_runs  # the traced request ran (and traced) the graph
-    for body in (quiet, watched):
-        assert body["model"] == "alpha"
-        assert body["choices"][0]["message"]["content"] == "answer from alpha"
-
-
 @pytest.fixture
 def pregel_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the graphs whose Pregel loop ran (LangGraph's own invoke/ainvoke)."""
@@ -278,3 +241,30 @@ def test_anything_that_can_observe_the_run_gets_langgraphs_loop(pregel_runs: lis
     out = parent.compile(name="parent").invoke(TASK)
     assert out["messages"][-1].content == "answer from alpha"
     assert pregel_runs == ["parent", "router"]
+
+
+def test_the_gateway_runs_untraced_requests_inline_and_traced_ones_on_the_graph(
+    pregel_runs: list[str],
+) -> None:
+    from langchain_core.tracers.context import collect_runs
+
+    from lg_router.server.runner import Runner
+    from lg_router.server.wire import ChatRequest
+
+    runner = Runner(_builder({}).compile(name="gateway"), small_catalog())
+    request = ChatRequest(
+        messages=[HumanMessage("Write a short poem about the sea.")], requested="auto", pinned=None
+    )
+
+    async def complete() -> dict[str, Any]:
+        body, _ = await runner.complete(request)
+        return body
+
+    quiet = asyncio.run(complete())
+    assert pregel_runs == []
+    with collect_runs() as traced:
+        watched = asyncio.run(complete())
+    assert pregel_runs == ["gateway"] and traced.traced_runs  # the traced request ran (and traced) the graph
+    for body in (quiet, watched):
+        assert body["model"] == "alpha"
+        assert body["choices"][0]["message"]["content"] == "answer from alpha"
