@@ -1,11 +1,12 @@
 """The router's steps run in place, without LangGraph's Pregel loop, for calls nobody watches.
 
 The compiled graph is what Studio shows and what traces record: each step is a node,
-each hop a superstep with its channels, tasks, configs and writes. For a
-``RunnableRouter`` call that nobody watches (no callback, tracer or hook, no stream, no
-checkpointer: :mod:`lg_router.runnable.direct` decides), that machinery does nothing a
-caller can see, yet it is most of the router's own cost (a one-node LangGraph graph adds
-more than the whole decision). :class:`InlineRouter` runs the **same step objects** the
+each hop a superstep with its channels, tasks, configs and writes. For a call nobody can
+observe (no callback, tracer or hook, no stream, no checkpointer, not a subgraph:
+``CompiledRouterGraph`` decides for ``graph.invoke``, :mod:`lg_router.runnable.direct`
+for ``RunnableRouter``), that machinery does nothing a caller can see, yet it is most of
+the router's own cost (a one-node LangGraph graph costs more CPU than the whole
+decision). :class:`InlineRouter` runs the **same step objects** the
 graph's nodes wrap (classify, one execution node per model, the fallback dispatch, the
 exhausted node) in a plain loop: each returns a ``Command`` naming the next step, its
 update is folded into the state with the graph's own reducers, and the loop ends where
