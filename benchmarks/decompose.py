@@ -43,7 +43,7 @@ from benchmarks.stats import Row, ainterleave, interleave, median, rows_for
 
 BENCH = "11 decomposition"
 FLOOR = "LangGraph floor: 1-node MessagesState"
-DECISION = "decision (route, rules)"
+DECISION = "decision (route, default classifier)"
 HOP = "sync deadline thread hop"
 SHAPE = "lg-router graph shape, trivial nodes"
 MODEL = "fake chat model alone"
