@@ -20,15 +20,15 @@ from typing import Any, Protocol
 
 from langchain_core.callbacks import AsyncCallbackManager, CallbackManager
 from langchain_core.runnables import RunnableConfig
-from langgraph.errors import GraphRecursionError
+from langgraph.errors import ErrorCode, GraphRecursionError, create_error_message
 from langgraph.graph import END
 from langgraph.types import Command
 
 from lg_router.state import OUTPUT_KEYS, RouterState, apply_update, initial_state
 
-# A run takes 1 + 2 steps per attempt (+1 when all fail); attempts are bounded by the
-# catalog and the retry count, so this only stops a bug from looping forever.
-MAX_STEPS = 1_000
+# A run takes 1 + 2 steps per attempt (+1 when all fail). Without a ``recursion_limit``
+# in the config (LangGraph's ensure_config always sets one), this bounds the loop.
+MAX_STEPS = 10_000
 
 
 def nobody_listens(
@@ -80,24 +80,40 @@ class InlineRouter:
         self.steps = dict(steps)
         self.first = first
 
-    def _next(self, state: dict[str, Any], command: Any, count: int) -> str:
+    @staticmethod
+    def _next(state: dict[str, Any], command: Any) -> str:
         if not isinstance(command, Command) or not isinstance(command.goto, str):
             msg = f"router step returned {type(command).__name__}, not a Command naming one node"
             raise TypeError(msg)
         if command.update:
             apply_update(state, command.update)
-        if count >= MAX_STEPS:
-            msg = f"the router ran {count} steps without an answer or a final error"
-            raise GraphRecursionError(msg)
         return command.goto
+
+    @staticmethod
+    def _check_steps(count: int, config: RunnableConfig) -> None:
+        """LangGraph's recursion limit, counted as its loop counts supersteps: before each
+        node, and once more after the last (LangGraph's closing step that finds no task),
+        ``count`` steps taken must stay under the limit (the same ``GraphRecursionError``)."""
+        limit = config.get("recursion_limit") or MAX_STEPS
+        if count >= limit:
+            msg = create_error_message(
+                message=(
+                    f"Recursion limit of {limit} reached without hitting a stop condition. You can "
+                    "increase the limit by setting the `recursion_limit` config key."
+                ),
+                error_code=ErrorCode.GRAPH_RECURSION_LIMIT,
+            )
+            raise GraphRecursionError(msg)
 
     def invoke(self, graph_input: Mapping[str, Any], config: RunnableConfig) -> dict[str, Any]:
         """Run to the end; the graph's output (``messages``, ``decision``, ``attempts``, ``spend``)."""
         state = initial_state(graph_input)
         node, count = self.first, 0
         while node != END:
+            self._check_steps(count, config)
             count += 1
-            node = self._next(state, self.steps[node].invoke(state, config, None), count)  # type: ignore[arg-type]
+            node = self._next(state, self.steps[node].invoke(state, config, None))  # type: ignore[arg-type]
+        self._check_steps(count, config)
         return {key: state[key] for key in OUTPUT_KEYS if key in state}
 
     async def ainvoke(self, graph_input: Mapping[str, Any], config: RunnableConfig) -> dict[str, Any]:
@@ -105,7 +121,8 @@ class InlineRouter:
         state = initial_state(graph_input)
         node, count = self.first, 0
         while node != END:
+            self._check_steps(count, config)
             count += 1
-            command = await self.steps[node].ainvoke(state, config, None)  # type: ignore[arg-type]
-            node = self._next(state, command, count)
+            node = self._next(state, await self.steps[node].ainvoke(state, config, None))  # type: ignore[arg-type]
+        self._check_steps(count, config)
         return {key: state[key] for key in OUTPUT_KEYS if key in state}

@@ -268,3 +268,26 @@ def test_the_gateway_runs_untraced_requests_inline_and_traced_ones_on_the_graph(
     for body in (quiet, watched):
         assert body["model"] == "alpha"
         assert body["choices"][0]["message"]["content"] == "answer from alpha"
+
+
+@pytest.mark.parametrize("name", ["first answers", "first fails, second answers", "every model fails"])
+def test_a_recursion_limit_stops_the_inline_run_where_it_stops_the_graph(name: str) -> None:
+    from langgraph.errors import GraphRecursionError
+
+    def outcome(run: Any) -> Any:
+        try:
+            return _run(run)
+        except GraphRecursionError as exc:
+            return "GraphRecursionError", str(exc)
+
+    seen = []
+    for limit in range(1, 12):
+        config = {"recursion_limit": limit}
+        graph = _builder(SCENARIOS[name], inline=False).compile()
+        inline = _builder(SCENARIOS[name]).compile()  # unobserved: runs inline
+        ainline = _builder(SCENARIOS[name]).compile()
+        via_graph = outcome(lambda: graph.invoke(TASK, config))  # noqa: B023
+        assert outcome(lambda: inline.invoke(TASK, config)) == via_graph  # noqa: B023
+        assert outcome(lambda: asyncio.run(ainline.ainvoke(TASK, config))) == via_graph  # noqa: B023
+        seen.append(isinstance(via_graph, tuple) and via_graph[0] == "GraphRecursionError")
+    assert seen[0] and not seen[-1]  # both sides of the limit were crossed
