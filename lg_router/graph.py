@@ -116,10 +116,10 @@ class CompiledRouterGraph(CompiledStateGraph[RouterState, RouterContext, RouterI
         super().__init__(**kwargs)
         self.inline = inline
 
-    def _inline_config(
+    def _inline_run(
         self, graph_input: Any, config: RunnableConfig | None, kwargs: Mapping[str, Any], *, is_async: bool
-    ) -> Any:
-        """The config to run inline with, or ``None`` when LangGraph's path must run."""
+    ) -> tuple[InlineRouter, RunnableConfig] | None:
+        """The inline run and the config to give it, or ``None`` when LangGraph's path must run."""
         if self.inline is None or kwargs or not isinstance(graph_input, dict):
             return None
         if set(graph_input) != {"messages"}:
@@ -131,21 +131,21 @@ class CompiledRouterGraph(CompiledStateGraph[RouterState, RouterContext, RouterI
         merged = ensure_config(config)  # the caller's ambient config too (a node, a chain step)
         if any(str(key).startswith("__pregel") for key in merged.get("configurable", {})):
             return None  # a subgraph of another run: its checkpoints and streams are LangGraph's
-        return merged if nobody_listens(merged, is_async=is_async) else None
+        return (self.inline, merged) if nobody_listens(merged, is_async=is_async) else None
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         """LangGraph's ``invoke``; inline when nobody can observe the run (see the class)."""
-        merged = self._inline_config(input, config, kwargs, is_async=False)
-        if merged is None or self.inline is None:
+        inline = self._inline_run(input, config, kwargs, is_async=False)
+        if inline is None:
             return super().invoke(input, config, **kwargs)
-        return self.inline.invoke(input, merged)
+        return inline[0].invoke(input, inline[1])
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         """LangGraph's ``ainvoke``; inline when nobody can observe the run (see the class)."""
-        merged = self._inline_config(input, config, kwargs, is_async=True)
-        if merged is None or self.inline is None:
+        inline = self._inline_run(input, config, kwargs, is_async=True)
+        if inline is None:
             return await super().ainvoke(input, config, **kwargs)
-        return await self.inline.ainvoke(input, merged)
+        return await inline[0].ainvoke(input, inline[1])
 
 
 class RouterGraph(StateGraph[RouterState, RouterContext, RouterInput, RouterOutput]):

@@ -17,7 +17,7 @@ from lg_router.classifiers.signals import Signals
 
 BUCKETS = 1 << 12  # the semantic model's; each weights file names its own
 LEARNED_BUCKETS = 1 << 13  # the learned model's: fewer collisions without an embedding
-BUCKET_CHOICES = (1 << 12, 1 << 13, 1 << 14)
+BUCKET_CHOICES = (BUCKETS, LEARNED_BUCKETS)  # the counts a weights file may name
 HEAD, TAIL = 1500, 500
 RULE_CATEGORIES = ("coding", "reasoning", "general", "simple", "multilingual", "long_context")
 DENSE = (

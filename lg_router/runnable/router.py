@@ -30,7 +30,6 @@ from pydantic import ConfigDict, PrivateAttr, SecretStr, SkipValidation
 from lg_router.catalog import ModelCatalog
 from lg_router.classifiers import Classifier
 from lg_router.errors import InvalidTaskError
-from lg_router.execution.inline import InlineRouter
 from lg_router.graph import create_router
 from lg_router.runnable import direct, parts, runs
 from lg_router.task import to_messages
@@ -125,7 +124,6 @@ class RunnableRouter(BaseChatModel):
 
     _catalog: ModelCatalog = PrivateAttr()
     _graph: Any = PrivateAttr()
-    _inline: InlineRouter | None = PrivateAttr(default=None)
 
     def __init__(self, catalog: Any = None, /, **kwargs: Any) -> None:
         if catalog is not None:
@@ -149,7 +147,7 @@ class RunnableRouter(BaseChatModel):
             built["max_tokens"] = self.max_tokens
         if self.api_key is not None:
             built["api_key"] = self.api_key
-        builder = create_router(
+        self._graph = create_router(
             self._catalog,
             classifier=self.classifier,
             chat_models=self.chat_models,
@@ -171,9 +169,7 @@ class RunnableRouter(BaseChatModel):
             total_timeout=self.total_timeout,
             hedge_after=self.hedge_after,
             on_stream_failure=self.on_stream_failure,
-        )
-        self._inline = builder.inline
-        self._graph = builder.compile(name="lg-router")
+        ).compile(name="lg-router")
 
     # -- identity ---------------------------------------------------------------------
     @property
@@ -268,7 +264,8 @@ class RunnableRouter(BaseChatModel):
             messages = self._convert_input(input).to_messages()
             if direct.plain(messages):
                 graph_config = self._graph_config(None, stop, options)
-                run = self._inline.invoke if self._inline is not None else self._graph.invoke
+                inline = self._graph.inline  # unwatched (checked above): the node bodies inline
+                run = inline.invoke if inline is not None else self._graph.invoke
                 output = runs.quiet_context().run(run, {"messages": messages}, graph_config)
                 return direct.answer(runs.final_answer(output), config.pop("run_id", None))
         return super().invoke(input, config, stop=stop, **options)
@@ -287,7 +284,8 @@ class RunnableRouter(BaseChatModel):
             messages = self._convert_input(input).to_messages()
             if direct.plain(messages):
                 graph_config = self._graph_config(None, stop, options, is_async=True)
-                arun = self._inline.ainvoke if self._inline is not None else self._graph.ainvoke
+                inline = self._graph.inline
+                arun = inline.ainvoke if inline is not None else self._graph.ainvoke
                 output = await runs.quietly(arun({"messages": messages}, graph_config))
                 return direct.answer(runs.final_answer(output), config.pop("run_id", None))
         return await super().ainvoke(input, config, stop=stop, **options)
