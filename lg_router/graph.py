@@ -30,7 +30,8 @@ from lg_router.execution.fallback import (
     exhausted_node,
     node_name,
 )
-from lg_router.execution.inline import InlineRouter, Step, Terminal, nobody_listens
+from lg_router.execution.inline import InlineRouter, Step, Terminal
+from lg_router.execution.quiet import nobody_listens
 from lg_router.execution.retry import RetryBudget, resolve_budget
 from lg_router.health import Health, resolve_health
 from lg_router.memory import Budget, DecisionCache, RouterMemory, SemanticCache, Sticky

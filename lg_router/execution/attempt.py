@@ -22,6 +22,7 @@ from langgraph.runtime import Runtime
 
 from lg_router.catalog import ModelCatalog
 from lg_router.decision import Attempt
+from lg_router.execution import quiet
 from lg_router.execution.continuation import continuation_messages, prefix_of, segments, whole_answer
 from lg_router.execution.deadline import (
     AttemptTimes,
@@ -136,7 +137,8 @@ class CallModel:
             streams=relay_config is not None or hedge_id is not None,
         )
 
-    def _model(self, model_id: str, call: _Call) -> Any:
+    def _request(self, model_id: str, call: _Call) -> tuple[Any, dict[str, Any]]:
+        """The model to call (tools, stop words, model kwargs bound) and the call's keywords."""
         built: Any = self.provider.get(model_id)
         model = built
         if call.options.tools:
@@ -148,8 +150,12 @@ class CallModel:
         if _openai_client_model(built):
             # The request's own timeout: a sync call abandoned at its deadline (its worker
             # thread and connection) then ends right after it, not at the client's timeout.
-            model = model.bind(timeout=call.times.read if call.streams else call.times.call)
-        return model
+            return model, {"timeout": call.times.read if call.streams else call.times.call}
+        return model, {}
+
+    def _model(self, model_id: str, call: _Call) -> Any:
+        model, kwargs = self._request(model_id, call)
+        return model.bind(**kwargs) if kwargs else model
 
     def _source(self, index: int, model_id: str, call: _Call) -> Source:
         messages = continuation_messages(call.messages, call.prefix, prefill=self.catalog[model_id].prefill)
@@ -194,8 +200,8 @@ class CallModel:
             child = _child(config, self.model_id)
 
             def whole() -> Any:  # building the client counts against the deadline too
-                model, messages = self._whole_request(call)
-                return check_answer(model.invoke(messages, child), call.options)
+                model, kwargs, messages = self._whole_request(call)
+                return check_answer(quiet.invoke(model, messages, child, kwargs), call.options)
 
             answer = run_with_deadline(whole, call.times.call, self.model_id)
         except Exception as exc:
@@ -216,8 +222,8 @@ class CallModel:
             child = _child(config, self.model_id)
 
             async def whole() -> Any:  # building the client counts against the deadline too
-                model, messages = self._whole_request(call)
-                return await model.ainvoke(messages, child)
+                model, kwargs, messages = self._whole_request(call)
+                return await quiet.ainvoke(model, messages, child, kwargs)
 
             answer = check_answer(
                 await await_with_deadline(whole(), call.times.call, self.model_id), call.options
@@ -230,11 +236,10 @@ class CallModel:
         if call.times.remaining == 0:
             raise DeadlineExceeded(call.options.total_timeout or 0.0, "the request's total_timeout")
 
-    def _whole_request(self, call: _Call) -> tuple[Any, list[BaseMessage]]:
+    def _whole_request(self, call: _Call) -> tuple[Any, dict[str, Any], list[BaseMessage]]:
         prefill = self.catalog[self.model_id].prefill
-        return self._model(self.model_id, call), continuation_messages(
-            call.messages, call.prefix, prefill=prefill
-        )
+        model, kwargs = self._request(self.model_id, call)
+        return model, kwargs, continuation_messages(call.messages, call.prefix, prefill=prefill)
 
     def _whole(self, call: _Call, answer: Any) -> Result:
         if not isinstance(answer, AIMessage):

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from langchain_core.callbacks import AsyncCallbackManager, CallbackManager
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import ErrorCode, GraphRecursionError, create_error_message
 from langgraph.graph import END
@@ -29,20 +28,6 @@ from lg_router.state import OUTPUT_KEYS, RouterState, apply_update, initial_stat
 # A run takes 1 + 2 steps per attempt (+1 when all fail). Without a ``recursion_limit``
 # in the config (LangGraph's ensure_config always sets one), this bounds the loop.
 MAX_STEPS = 10_000
-
-
-def nobody_listens(
-    config: RunnableConfig, local: Any = None, *, verbose: bool = False, is_async: bool = True
-) -> bool:
-    """Whether a run with ``config`` would have no callback handler at all.
-
-    Resolved as LangChain resolves a run's callbacks: the config's, ``local`` ones (a
-    chat model's own), tracing and hooks from the environment and context, debug and
-    ``verbose``. Only then may a call skip the graph and run :class:`InlineRouter`.
-    """
-    manager_cls = AsyncCallbackManager if is_async else CallbackManager
-    manager = manager_cls.configure(config.get("callbacks"), local, verbose)
-    return not manager.handlers and not manager.inheritable_handlers
 
 
 class Step(Protocol):

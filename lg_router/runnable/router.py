@@ -30,6 +30,7 @@ from pydantic import ConfigDict, PrivateAttr, SecretStr, SkipValidation
 from lg_router.catalog import ModelCatalog
 from lg_router.classifiers import Classifier
 from lg_router.errors import InvalidTaskError
+from lg_router.execution import quiet
 from lg_router.graph import create_router
 from lg_router.runnable import direct, parts, runs
 from lg_router.task import to_messages
@@ -260,9 +261,9 @@ class RunnableRouter(BaseChatModel):
     ) -> AIMessage:
         config = ensure_config(config)
         options = self._with_configurable(config, kwargs)
-        if direct.unobserved(self, config, options, is_async=False):
+        if quiet.unobserved(self, config, options, is_async=False):
             messages = self._convert_input(input).to_messages()
-            if direct.plain(messages):
+            if quiet.plain(messages):
                 graph_config = self._graph_config(None, stop, options)
                 inline = self._graph.inline  # unwatched (checked above): the node bodies inline
                 run = inline.invoke if inline is not None else self._graph.invoke
@@ -280,9 +281,9 @@ class RunnableRouter(BaseChatModel):
     ) -> AIMessage:
         config = ensure_config(config)
         options = self._with_configurable(config, kwargs)
-        if direct.unobserved(self, config, options, is_async=True):
+        if quiet.unobserved(self, config, options, is_async=True):
             messages = self._convert_input(input).to_messages()
-            if direct.plain(messages):
+            if quiet.plain(messages):
                 graph_config = self._graph_config(None, stop, options, is_async=True)
                 inline = self._graph.inline
                 arun = inline.ainvoke if inline is not None else self._graph.ainvoke

@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.rate_limiters import InMemoryRateLimiter
 
 from lg_router import RunnableRouter
-from lg_router.runnable import direct
+from lg_router.execution import quiet
 from tests.support.fakes import fakes, small_catalog
 
 ID = re.compile(r"^lc_run--[0-9a-f-]{36}-0$")
@@ -115,7 +115,7 @@ def test_hooks_caches_limiters_streaming_and_content_blocks_take_langchains_path
 
 def test_streaming_routers_and_run_keywords_are_watched() -> None:
     router = _router()
-    assert direct.unobserved(router, {}, {}, is_async=False)
-    assert not direct.unobserved(_router(streaming=True), {}, {}, is_async=False)
-    assert not direct.unobserved(router, {}, {"stream": True}, is_async=True)
-    assert not direct.unobserved(router, {"callbacks": [Starts()]}, {}, is_async=True)
+    assert quiet.unobserved(router, {}, {}, is_async=False)
+    assert not quiet.unobserved(_router(streaming=True), {}, {}, is_async=False)
+    assert not quiet.unobserved(router, {}, {"stream": True}, is_async=True)
+    assert not quiet.unobserved(router, {"callbacks": [Starts()]}, {}, is_async=True)
