@@ -63,6 +63,9 @@ RULES_OVER_P = 0.6
 # In another language a question with numbers that the model thinks may be maths is maths
 # from this p: the task decides the tier, the language only the model's languages.
 FOREIGN_MATH_P = 0.4
+# ... and from this p when the rules see a word problem that asks "how many" ("wie viele",
+# "何杯", "كم", "сколько") about numbers, whatever the script.
+FOREIGN_PROBLEM_P = 0.2
 FOREIGN_CODE_P = 0.2
 FOREIGN_CODE_CUE = 1.6  # one coding word
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "learned-v1.json"
@@ -115,7 +118,10 @@ def _guarded(
     if (
         task in ("general", "simple")
         and sig.language
-        and probs["reasoning"] >= FOREIGN_MATH_P
+        and (
+            probs["reasoning"] >= FOREIGN_MATH_P
+            or (sig.quantity_ask and probs["reasoning"] >= FOREIGN_PROBLEM_P)
+        )
         and _counts(text[:HEAD_CHARS])
     ):  # the task before the language: maths in another language stays maths
         return "reasoning", ""
