@@ -66,7 +66,9 @@ FOREIGN_MATH_P = 0.4
 # ... and from this p when the rules see a word problem that asks "how many" ("wie viele",
 # "何杯", "كم", "сколько") about numbers, whatever the script.
 FOREIGN_PROBLEM_P = 0.2
-FOREIGN_CODE_P = 0.2
+# (0.15, was 0.2: the refitted model gives "HTML로 ... 구현합니다" p 0.17; dev tiers +1, pubdev and
+# semantic unchanged)
+FOREIGN_CODE_P = 0.15
 FOREIGN_CODE_CUE = 1.6  # one coding word
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "learned-v1.json"
 # A few words can still ask for a lot ("Explain quantum computing", "Analyze market
