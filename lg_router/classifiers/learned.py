@@ -63,7 +63,12 @@ RULES_OVER_P = 0.6
 # In another language a question with numbers that the model thinks may be maths is maths
 # from this p: the task decides the tier, the language only the model's languages.
 FOREIGN_MATH_P = 0.4
-FOREIGN_CODE_P = 0.2
+# ... and from this p when the rules see a word problem that asks "how many" ("wie viele",
+# "何杯", "كم", "сколько") about numbers, whatever the script.
+FOREIGN_PROBLEM_P = 0.2
+# (0.15, was 0.2: the refitted model gives "HTML로 ... 구현합니다" p 0.17; dev tiers +1, pubdev and
+# semantic unchanged)
+FOREIGN_CODE_P = 0.15
 FOREIGN_CODE_CUE = 1.6  # one coding word
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "learned-v1.json"
 # A few words can still ask for a lot ("Explain quantum computing", "Analyze market
@@ -115,7 +120,10 @@ def _guarded(
     if (
         task in ("general", "simple")
         and sig.language
-        and probs["reasoning"] >= FOREIGN_MATH_P
+        and (
+            probs["reasoning"] >= FOREIGN_MATH_P
+            or (sig.quantity_ask and probs["reasoning"] >= FOREIGN_PROBLEM_P)
+        )
         and _counts(text[:HEAD_CHARS])
     ):  # the task before the language: maths in another language stays maths
         return "reasoning", ""

@@ -18,7 +18,9 @@ _PUNCT = str.maketrans({c: " " for c in "!\"$%&'()*,-./:;<=>?@[\\]^`{|}~\t\r\n"}
 # Kana, CJK, Hangul, Thai and full-width forms: no spaces between words, so "C++プログラム"
 # or "HTML로" are split where the script changes and the Latin word is read on its own.
 _SPACELESS_RUN = re.compile("([\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f\uff00-\uffef]+)")
-_DIGITS = str.maketrans("123456789", "000000000")
+# ASCII, full-width, Arabic-Indic, Persian, Devanagari and Bengali digits: any numeral is a number.
+_OTHER_DIGITS = "".join(chr(zero + i) for zero in (0xFF10, 0x0660, 0x06F0, 0x0966, 0x09E6) for i in range(10))
+_DIGITS = str.maketrans("123456789" + _OTHER_DIGITS, "0" * (9 + len(_OTHER_DIGITS)))
 
 
 def _words(text: str) -> frozenset[str]:
@@ -110,6 +112,24 @@ NUMBER_WORDS = _words(
     "dos tres cuatro cinco seis siete ocho nueve diez dois três quatro oito nove dez "
     "quattro cinque sette otto dieci"
 )
+# "How many / how much" outside English (English has its own cues): a quantity to work out.
+# Words where words are spaced; the rest are looked for as substrings (scripts written
+# without spaces, and words that take prefixes or endings).
+QUANTITY_WORDS = _words(
+    "combien cuánto cuánta cuántos cuántas cuanto cuantos cuantas quanto quanta quanti quante "
+    "quantos quantas wieviel wievielen hoeveel kaç berapa ngapi ilan magkano kolik kolika kolikrát "
+    "ile ilu kuinka montako paljonko mennyi hány câte câți cât сколько скільки колко كم فكم وكم بكم "
+    "چند چقدر כמה"
+)
+QUANTITY_PHRASES = ("wie viel", "wie viele", "hur många", "hur mycket", "bao nhiêu", "ne kadar")
+QUANTITY_MARKS = (
+    "몇", "얼마", "กี่", "เท่าไร", "เท่าไหร่", "कितन", "কত", "எத்தனை", "எவ்வளவு", "πόσ",
+)  # fmt: skip
+QUANTITY_KANA = ("いくつ", "いくら", "どれだけ", "どのくらい")
+# 何 before a counter (何杯, 何人, 何円) in Japanese, not 何を / 何が ("what").
+_JA_HOW_MANY = re.compile("何[^\u3040-\u309f、。？? \t\n]")
+_KANA = re.compile("[\u3040-\u30ff]")
+QUESTION_MARKS = ("?", "\uff1f", "\u061f")  # ASCII, full-width, Arabic
 LANGUAGE_NAMES = _words(
     "japanese chinese mandarin cantonese korean russian ukrainian arabic hebrew hindi bengali tamil "
     "thai greek spanish french german portuguese italian dutch turkish indonesian vietnamese polish "
@@ -117,10 +137,10 @@ LANGUAGE_NAMES = _words(
 )
 TRANSLATE = _words("translate translation translating")
 
-_PHRASE_INDEX: dict[str, tuple[str, str]] = {
-    p: (p.split()[0], f" {p} ")
-    for p in (*CODE_STRONG_PHRASES, *WRITING_PHRASES, *MATH_PHRASES, *LOGIC_PHRASES, *SIMPLE_PHRASES)
-}
+_PHRASES = (
+    *CODE_STRONG_PHRASES, *WRITING_PHRASES, *MATH_PHRASES, *LOGIC_PHRASES, *SIMPLE_PHRASES, *QUANTITY_PHRASES,
+)  # fmt: skip
+_PHRASE_INDEX: dict[str, tuple[str, str]] = {p: (p.split()[0], f" {p} ") for p in _PHRASES}
 
 _CODE_STARTS = (
     "def ", "class ", "import ", "#include", "function ", "function(", "const ", "let ", "var ",
@@ -258,6 +278,25 @@ class Text:
 
     def numbers(self) -> int:
         return len(_NUMBER_RE.findall(self.zeros)) if "0" in self.zeros else 0
+
+    def asks(self) -> bool:
+        """A question mark in any script."""
+        return any(mark in self.raw for mark in QUESTION_MARKS)
+
+    def quantity_ask(self) -> str | None:
+        """A "how many / how much" outside English (``wie viel``, ``何杯``, ``сколько``)."""
+        found = self.hits(QUANTITY_WORDS, QUANTITY_PHRASES, limit=1)
+        if found:
+            return found[0]
+        if self.raw.isascii():
+            return None
+        mark = next((m for m in QUANTITY_MARKS if m in self.lower), None)
+        if mark is None and _KANA.search(self.raw):
+            ja = _JA_HOW_MANY.search(self.raw)
+            mark = ja.group() if ja else next((m for m in QUANTITY_KANA if m in self.raw), None)
+        if mark is None and "多少" in self.raw and self.asks():  # not 多少字 in a writing brief
+            mark = "多少"
+        return mark
 
     def factoid(self) -> bool:
         return _FACTOID_RE.match(self.lower) is not None

@@ -34,6 +34,7 @@ _SCRIPTS: dict[str, str] = {
 }
 _SCRIPT_RE = {name: re.compile(f"[{chars}]") for name, chars in _SCRIPTS.items()}
 _NON_LATIN_RE = re.compile("[" + "".join(_SCRIPTS.values()) + "]")
+_SPACELESS_RE = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 _LATIN_LETTER_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 _STOPWORDS: dict[str, frozenset[str]] = {
@@ -73,7 +74,23 @@ _STOPWORDS: dict[str, frozenset[str]] = {
 }
 # Turkish words the short list above misses in exam-style questions.
 _STOPWORDS["Turkish"] |= frozenset("hangisi hangisidir aşağıdakilerden olan olarak göre".split())
-for _lang in ("Swahili", "Tagalog", "Swedish", "Romanian", "Finnish", "Czech"):  # no English words
+# Function words of word problems and questions the short lists miss ("Mia ja Emma ovat ...
+# Jos Mia, joka on ..."; Finnish "on" is English's "on", so it takes more of its own).
+_MORE_STOPWORDS = {
+    "Finnish": "jos joka jotka jossa mikä miten montako paljonko kuin myös sekä tai mutta "
+    "vain nyt sitten tämä tämän tässä tällä koska kanssa hänen heidän kaikki yksi kaksi kolme "
+    "neljä viisi vuotta euroa olla olivat",
+    "Indonesian": "berapa ada akan sudah jika setiap masing lebih banyak dia mereka kami kita "
+    "saya anda adalah oleh juga atau pada ke sebuah seorang satu dua tiga",
+    "Dutch": "als hoeveel heeft hebben wordt worden naar uit aan om er maar ook dan nog elke kost meer",
+    "Polish": "ma ile jego jej będzie niż teraz za po od są był była ich oraz lub każdy",
+    "Italian": "ha hanno anni sua suo tra quanto quanti quante ogni più alla nel nella dei delle ma se",
+    "Portuguese": "tem quantos quantas quanto ele ela seu sua cada foi ter",
+    "Romanian": "are mai decât câte câți cât său lui ei el ea fiecare",
+}
+for _lang, _extra in _MORE_STOPWORDS.items():
+    _STOPWORDS[_lang] |= frozenset(_extra.split())
+for _lang in (*_MORE_STOPWORDS, "Swahili", "Tagalog", "Swedish", "Czech"):  # no English words
     _STOPWORDS[_lang] = _STOPWORDS[_lang] - _STOPWORDS["English"]
 # Latin letters with diacritics (not × and ÷): at this share of the letters, not English.
 # "not ( True and False ) or True is": a truth value to compute, nothing else in the request.
@@ -94,11 +111,17 @@ class Signals:
     language: str | None = None
     translate: str | None = None
     words: int = 0
+    quantity_ask: str | None = None  # "how many" outside English, with numbers to work on
 
     def add(self, category: str, weight: float, why: str) -> None:
         """Add ``weight`` to ``category`` with a human-readable reason."""
         self.scores[category] = self.scores.get(category, 0.0) + weight
         self.evidence.setdefault(category, []).append(why)
+
+
+def _words_written(text: str) -> int:
+    """Words, counting about two characters a word where scripts have no spaces."""
+    return len(text.split()) + len(_SPACELESS_RE.findall(text)) // 2
 
 
 def _sample(text: str) -> str:
@@ -195,8 +218,11 @@ def detect(view: TaskView, *, long_context_tokens: int = LONG_CONTEXT_TOKENS) ->
         sig.add("reasoning", min(3.0, 1.0 * symbols), f"{symbols} math expression(s)")
     if _BOOLEAN_RE.fullmatch(text.raw) and len(_BOOLEAN_OPS_RE.findall(text.raw)) >= 2:
         sig.add("reasoning", 3.0, "a boolean expression to evaluate")
-    if numbers >= 3 and "?" in text.raw and sig.words < 400 and not text.yes_no_last():
+    quantity = text.quantity_ask() if numbers >= 2 else None  # "how many" outside English
+    asked = quantity or (numbers >= 3 and text.asks())
+    if asked and _words_written(text.raw) < 400 and not text.yes_no_last():
         # (a yes/no question after a passage asks what the passage says, numbers or not)
+        sig.quantity_ask = quantity
         sig.add("reasoning", 1.5, f"a word problem with {numbers} numbers")
 
     writing = text.hits(lex.WRITING, lex.WRITING_PHRASES)

@@ -158,3 +158,34 @@ def test_a_yes_no_question_about_a_passage_with_numbers_is_not_a_word_problem() 
     word_problem = "a word problem with"
     assert not any(e.startswith(word_problem) for e in lookup.evidence.get("reasoning", []))
     assert any(e.startswith(word_problem) for e in problem.evidence.get("reasoning", []))
+
+
+@pytest.mark.parametrize(
+    ("text", "ask"),
+    [
+        ("りんごが3個とみかんが5個あります。全部で何個ありますか。", "何個"),
+        ("لدى أحمد 5 تفاحات واشترى 3 أخرى. فكم تفاحة لديه الآن؟", "فكم"),
+        ("Anna hat 12 Äpfel und gibt 4 davon ab. Wie viele Äpfel hat sie noch?", "wie viele"),
+        ("У Маши 7 конфет, она съела 2. Сколько конфет осталось?", "сколько"),
+        ("今日は何をしましたか。3時に5人で会いました。", None),  # 何を: "what", not "how many"
+        ("撰写一篇3000字的文章，介绍2023年的10个趋势，多少字都可以。", None),  # no question
+    ],
+)
+def test_a_how_many_question_is_read_in_any_script(text: str, ask: str | None) -> None:
+    sig = detect(view(text))
+    assert sig.quantity_ask == ask
+    problem = any(e.startswith("a word problem with") for e in sig.evidence.get("reasoning", []))
+    assert problem is (ask is not None)
+
+
+def test_a_foreign_word_problem_goes_to_the_reasoning_model() -> None:
+    task = "りんごが3個とみかんが5個あります。友だちに2個あげると、残りは何個ですか。"
+    assert route(task, classifier="learned").category == "reasoning"
+
+
+def test_finnish_is_told_from_english_despite_on() -> None:
+    text = (
+        "Liisa ja Pekka ovat sisaruksia. Jos Liisa on 12-vuotias ja Pekka on häntä 3 vuotta "
+        "vanhempi, kuinka vanha Pekka on?"
+    )
+    assert detect_language(text) == "Finnish"
