@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,18 +20,6 @@ pytestmark = pytest.mark.integration
 CODE_TASK = "Refactor this Python function to use list comprehensions."
 RANKED = ["deepseek-v3.2", "kimi-k2.6", "qwen-3-32b"]  # the rules' ranking for CODE_TASK
 TIMEOUT = 1.0
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FaultServer]:
-    with FaultServer(models=list(ModelCatalog.preset("oxlo").ids)) as srv:
-        yield srv
-
-
-@pytest.fixture(autouse=True)
-def _fresh(server: FaultServer) -> None:
-    server.clear_scripts()
-    server.reset_log()
 
 
 def catalog(server: FaultServer, **windows: int) -> ModelCatalog:

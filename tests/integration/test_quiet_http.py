@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import re
 import traceback
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,18 +26,6 @@ class Counting(BaseCallbackHandler):
 
     def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
         self.starts += 1
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FaultServer]:
-    with FaultServer(models=list(ModelCatalog.preset("oxlo").ids)) as srv:
-        yield srv
-
-
-@pytest.fixture(autouse=True)
-def _fresh(server: FaultServer) -> None:
-    server.clear_scripts()
-    server.reset_log()
 
 
 def _run(server: FaultServer, mode: str, config: Any = None) -> Any:
