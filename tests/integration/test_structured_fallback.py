@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 from pydantic import BaseModel
@@ -23,16 +22,8 @@ class Ticket(BaseModel):
     urgent: bool
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FaultServer]:
-    with FaultServer(models=list(ModelCatalog.preset("oxlo").ids)) as srv:
-        yield srv
-
-
 @pytest.fixture
-def router(server: FaultServer) -> RunnableRouter:
-    server.clear_scripts()
-    server.reset_log()
+def router(server: FaultServer) -> RunnableRouter:  # server: conftest's, cleared per test
     return RunnableRouter(ModelCatalog.preset("oxlo").with_endpoint(server.base_url), timeout=5)
 
 
