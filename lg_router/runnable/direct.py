@@ -7,7 +7,9 @@ runs anyway, so when nothing listens (no callback, tracer, hook, debug or verbos
 output), no cache or rate limiter applies, nothing asks for streaming and the input is
 plain text, the router calls its graph directly and returns the answer
 ``BaseChatModel`` would have returned: the same message, metadata and id scheme
-(``lc_run--<run id>-0``). Any of those present, the call takes LangChain's path.
+(``lc_run--<run id>-0``). Any of those present, the call takes LangChain's path. The
+checks are :func:`lg_router.execution.quiet.unobserved` and ``plain``, the ones the
+execution node uses for the routed model's own call.
 """
 
 from __future__ import annotations
