@@ -10,22 +10,14 @@ import traceback
 from typing import Any
 
 import pytest
-from langchain_core.callbacks import BaseCallbackHandler
 
 from lg_router import ModelCatalog, RoutingError, create_router
+from tests.support.fakes import ChatStarts
 from tests.support.fault_server import Behavior, FaultServer
 
 pytestmark = pytest.mark.integration
 
 TASK = {"messages": [("user", "Refactor this Python function to use list comprehensions.")]}
-
-
-class Counting(BaseCallbackHandler):
-    def __init__(self) -> None:
-        self.starts = 0
-
-    def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
-        self.starts += 1
 
 
 def _run(server: FaultServer, mode: str, config: Any = None) -> Any:
@@ -61,7 +53,7 @@ def test_unwatched_calls_send_and_answer_as_watched_ones(server: FaultServer, mo
     unwatched = _run(server, mode)
     unwatched_bodies = _bodies(server)
     server.reset_log()
-    counting = Counting()
+    counting = ChatStarts()
     watched = _run(server, mode, {"callbacks": [counting]})
     assert counting.starts == len(unwatched_bodies) >= 1  # the watched calls opened their runs
     assert _bodies(server) == unwatched_bodies

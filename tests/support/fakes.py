@@ -15,7 +15,11 @@ import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
-from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    BaseCallbackHandler,
+    CallbackManagerForLLMRun,
+)
 from langchain_core.exceptions import ModelAPIError, ModelInvalidRequestError, ModelRateLimitError
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolMessage
@@ -35,6 +39,16 @@ class BadRequest(Exception):
     """A non-retryable failure (HTTP 400)."""
 
     status_code = 400
+
+
+class ChatStarts(BaseCallbackHandler):
+    """A plain callback handler that counts chat-model runs (``starts``): a run is watched."""
+
+    def __init__(self) -> None:
+        self.starts = 0
+
+    def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
+        self.starts += 1
 
 
 class ScriptedChat(BaseChatModel):

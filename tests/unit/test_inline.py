@@ -15,7 +15,6 @@ import typing
 from typing import Any
 
 import pytest
-from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import HumanMessage
 
 from lg_router import RoutingError, RunnableRouter, create_router
@@ -30,7 +29,7 @@ from lg_router.state import (
     add_attempts,
     add_task_messages,
 )
-from tests.support.fakes import ScriptedChat, bad_request, fakes, server_error, small_catalog
+from tests.support.fakes import ChatStarts, ScriptedChat, bad_request, fakes, server_error, small_catalog
 
 TASK = {"messages": [HumanMessage("Write a short poem about the sea.")]}
 SCENARIOS: dict[str, dict[str, Any]] = {
@@ -135,18 +134,10 @@ def test_the_reducer_table_is_the_state_annotations() -> None:
     assert tuple(typing.get_type_hints(RouterOutput)) == OUTPUT_KEYS
 
 
-class Starts(BaseCallbackHandler):
-    def __init__(self) -> None:
-        self.starts = 0
-
-    def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
-        self.starts += 1
-
-
 def test_a_router_whose_models_carry_callbacks_always_runs_the_graph() -> None:
-    own = ScriptedChat(name_="alpha", reply="answer from alpha", callbacks=[Starts()])
+    own = ScriptedChat(name_="alpha", reply="answer from alpha", callbacks=[ChatStarts()])
     assert create_router(small_catalog(), chat_models={**fakes(), "alpha": own}).inline is None
-    kwargs = {"callbacks": [Starts()]}
+    kwargs = {"callbacks": [ChatStarts()]}
     assert create_router(small_catalog(), chat_models=fakes(), client_kwargs=kwargs).inline is None
     assert _builder({}).inline is not None
 
@@ -171,7 +162,7 @@ def test_an_unwatched_runnable_router_call_runs_inline_and_a_watched_one_the_gra
     quiet = router.invoke("Say hi")
     aquiet = asyncio.run(router.ainvoke("Say hi"))
     assert graph_runs == []
-    starts = Starts()
+    starts = ChatStarts()
     watched = router.invoke("Say hi", {"callbacks": [starts]})
     assert graph_runs == ["invoke"] and starts.starts == 1
     seen = watched.response_metadata
@@ -222,7 +213,7 @@ def test_anything_that_can_observe_the_run_gets_langgraphs_loop(pregel_runs: lis
     from lg_router.state import RouterContext
 
     graph = _builder({}).compile(name="router")
-    graph.invoke(TASK, {"callbacks": [Starts()]})
+    graph.invoke(TASK, {"callbacks": [ChatStarts()]})
     graph.invoke(TASK, context=RouterContext(preference="cost"))
     graph.invoke(TASK, stream_mode="updates")
     graph.with_config(tags=["x"]).invoke(TASK)

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from langchain_core.caches import InMemoryCache
-from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.globals import set_llm_cache
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -24,7 +23,7 @@ from langchain_core.rate_limiters import InMemoryRateLimiter
 
 from lg_router import RoutingError, create_router
 from lg_router.execution import quiet
-from tests.support.fakes import ScriptedChat, bad_request, fakes, server_error, small_catalog
+from tests.support.fakes import ChatStarts, ScriptedChat, bad_request, fakes, server_error, small_catalog
 
 RUN_ID = re.compile(r"^lc_run--[0-9a-f-]{36}-0$")
 ASK = [HumanMessage("What is 2+2?")]
@@ -56,14 +55,6 @@ class Described(BaseChatModel):
             generations=[ChatGeneration(message=message, generation_info=info)],
             llm_output={"model_name": "from llm_output", "system_fingerprint": "fp"},
         )
-
-
-class Counting(BaseCallbackHandler):
-    def __init__(self) -> None:
-        self.starts = 0
-
-    def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
-        self.starts += 1
 
 
 class OwnInvoke(Described):
@@ -149,7 +140,7 @@ def _takes_langchains_path(
 
 
 def test_what_keeps_langchains_path() -> None:
-    counting = Counting()
+    counting = ChatStarts()
     assert not _takes_langchains_path(Described(), {}, {})
     assert not _takes_langchains_path(Described().bind(seed=1), {}, {})
     assert _takes_langchains_path(Described(), {"callbacks": [counting]}, {})
@@ -172,7 +163,7 @@ def test_what_keeps_langchains_path() -> None:
 
 
 def test_a_watched_call_still_opens_its_run() -> None:
-    counting = Counting()
+    counting = ChatStarts()
     assert quiet.invoke(Described(), ASK, {"callbacks": [counting]}, {}).content.startswith("4")
     assert counting.starts == 1
     assert quiet.invoke(OwnInvoke(), ASK, {}, {}).content == "from the override"
@@ -203,7 +194,7 @@ def test_a_router_run_answers_the_same_watched_or_not(name: str, is_async: bool)
     def graph() -> Any:
         return create_router(small_catalog(), chat_models=fakes(**SCENARIOS[name]), timeout=1.0).compile()
 
-    counting = Counting()
+    counting = ChatStarts()
     task = {"messages": [HumanMessage("Write a short poem about the sea.")]}
     watched_config: Any = {"callbacks": [counting]}
     if is_async:

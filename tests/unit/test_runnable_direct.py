@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from langchain_core.caches import InMemoryCache
-from langchain_core.callbacks import BaseCallbackHandler, get_usage_metadata_callback
+from langchain_core.callbacks import get_usage_metadata_callback
 from langchain_core.globals import set_llm_cache
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
@@ -18,17 +18,9 @@ from langchain_core.rate_limiters import InMemoryRateLimiter
 
 from lg_router import RunnableRouter
 from lg_router.execution import quiet
-from tests.support.fakes import fakes, small_catalog
+from tests.support.fakes import ChatStarts, fakes, small_catalog
 
 ID = re.compile(r"^lc_run--[0-9a-f-]{36}-0$")
-
-
-class Starts(BaseCallbackHandler):
-    def __init__(self) -> None:
-        self.starts = 0
-
-    def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
-        self.starts += 1
 
 
 def _router(**kwargs: Any) -> RunnableRouter:
@@ -69,7 +61,7 @@ def _same_answer(fast: AIMessage, slow: AIMessage) -> None:
 def test_an_unwatched_invoke_skips_the_chat_model_run_and_answers_the_same(runs_opened: list[str]) -> None:
     fast = _router().invoke("Say hi")
     assert runs_opened == []
-    starts = Starts()
+    starts = ChatStarts()
     slow = _router().invoke("Say hi", {"callbacks": [starts]})  # a fresh decision cache too
     assert runs_opened == ["generate"] and starts.starts == 1
     _same_answer(fast, slow)
@@ -79,7 +71,7 @@ def test_an_unwatched_ainvoke_skips_the_chat_model_run_and_answers_the_same(runs
     async def main() -> tuple[AIMessage, AIMessage]:
         fast = await _router().ainvoke([HumanMessage("Say hi")])
         assert runs_opened == []
-        slow = await _router().ainvoke([HumanMessage("Say hi")], {"callbacks": [Starts()]})
+        slow = await _router().ainvoke([HumanMessage("Say hi")], {"callbacks": [ChatStarts()]})
         assert runs_opened == ["agenerate"]
         return fast, slow
 
@@ -90,7 +82,7 @@ def test_the_answer_id_names_the_run_id_given_in_the_config_as_langchain_does() 
     run_id = uuid.uuid4()
     assert _router().invoke("Say hi", {"run_id": run_id}).id == f"lc_run--{run_id}-0"
     # LangChain's own path names it the same way (fails if langchain-core changes it)
-    watched = _router().invoke("Say hi", {"run_id": run_id, "callbacks": [Starts()]})
+    watched = _router().invoke("Say hi", {"run_id": run_id, "callbacks": [ChatStarts()]})
     assert watched.id == f"lc_run--{run_id}-0"
 
 
@@ -102,7 +94,7 @@ def test_hooks_caches_limiters_streaming_and_content_blocks_take_langchains_path
     assert runs_opened == ["generate"] and len(usage.usage_metadata) == 1
     _router(rate_limiter=InMemoryRateLimiter(requests_per_second=1000)).invoke("Say hi")
     _router(verbose=True).invoke("Say hi")
-    _router(callbacks=[Starts()]).invoke("Say hi")
+    _router(callbacks=[ChatStarts()]).invoke("Say hi")
     _router().invoke([HumanMessage(content=[{"type": "text", "text": "Say hi"}])])
     assert len(runs_opened) == 5
     set_llm_cache(InMemoryCache())
@@ -118,4 +110,4 @@ def test_streaming_routers_and_run_keywords_are_watched() -> None:
     assert quiet.unobserved(router, {}, {}, is_async=False)
     assert not quiet.unobserved(_router(streaming=True), {}, {}, is_async=False)
     assert not quiet.unobserved(router, {}, {"stream": True}, is_async=True)
-    assert not quiet.unobserved(router, {"callbacks": [Starts()]}, {}, is_async=True)
+    assert not quiet.unobserved(router, {"callbacks": [ChatStarts()]}, {}, is_async=True)
