@@ -72,6 +72,46 @@ MATH = _words(
 MATH_PHRASES = (
     "expected value", "how many", "how much", "sum of", "product of", "real number", "real numbers",
 )  # fmt: skip
+# Maths words in the other languages the catalog's models read: the task before the
+# language, so "Berechne die Standardabweichung ..." is maths as "compute the standard
+# deviation" is. Only words that mean maths (not "Gruppe", "media" or "área", nor
+# "probabilità" and its kin, which also say "likely"), read only when the request is not
+# English. Spaced scripts as words and phrases; the rest as (lowercase) substrings.
+MATH_FOREIGN = _words(
+    "gleichung gleichungen standardabweichung mittelwert berechne berechnen "
+    "beweise primzahl primzahlen ganzzahl ganzzahlen dreieck flächeninhalt prozent quadratwurzel "
+    "ableitung polynom teilbar untergruppe varianz "
+    "équation équations calculer calculez démontrer démontrez entiers périmètre "
+    "pourcentage dérivée intégrale polynôme "
+    "ecuación ecuaciones calcula calcule demuestra demostrar triángulo perímetro "
+    "porcentaje derivada polinomio subgrupo "
+    "equazione equazioni calcola calcolare dimostra dimostrare triangolo perimetro "
+    "percentuale derivata integrale polinomio divisibile sottogruppo "
+    "equação equações calcular demonstre triângulo perímetro porcentagem "
+    "polinômio divisível "
+    "vergelijking standaardafwijking priemgetal driehoek "
+    "ekvation standardavvikelse medelvärde primtal "
+    "oblicz obliczyć вычисли вычислите вычислить denklem türev "
+    "समीकरण त्रिभुज क्षेत्रफल प्रतिशत अभाज्य "
+    "معادلة احسب مثلث"
+)
+MATH_FOREIGN_PHRASES = (
+    "écart type", "nombre premier", "racine carrée", "desviación estándar", "desviación típica",
+    "número primo", "raíz cuadrada", "deviazione standard", "numero primo", "radice quadrata",
+    "desvio padrão", "raiz quadrada", "стандартное отклонение", "простое число", "standart sapma",
+    "asal sayı", "phương trình", "độ lệch chuẩn", "số nguyên tố", "tam giác",
+    "đạo hàm", "simpangan baku", "bilangan prima", "मानक विचलन", "الانحراف المعياري",
+)  # fmt: skip
+MATH_MARKS = (
+    "方程", "概率", "标准差", "平均数", "平均值", "三角形", "面积", "周长", "质数", "素数",
+    "导数", "积分", "多项式", "子群", "確率", "標準偏差", "平均値", "面積", "微分", "積分", "多項式",
+    "방정식", "확률", "표준편차", "삼각형", "넓이", "미분", "적분", "다항식",
+    "สมการ", "เบี่ยงเบนมาตรฐาน", "ค่าเฉลี่ย", "สามเหลี่ยม", "จำนวนเฉพาะ",
+    "จำนวนเต็ม", "อนุพันธ์", "พหุนาม",
+    # stems where words take endings (Russian, Polish): "производную", "trójkąta"
+    "уравнени", "докаж", "треугольник", "периметр", "производн", "интеграл", "многочлен",
+    "подгрупп", "дисперси", "równani", "udowodni", "trójkąt",
+)  # fmt: skip
 LOGIC = _words(
     "puzzle riddle logic logical deduce deduction infer syllogism contradiction tradeoff tradeoffs "
     "analyze analyse paradox counterexample overtake overtaken overtakes overtaking facing shadow "
@@ -139,6 +179,7 @@ TRANSLATE = _words("translate translation translating")
 
 _PHRASES = (
     *CODE_STRONG_PHRASES, *WRITING_PHRASES, *MATH_PHRASES, *LOGIC_PHRASES, *SIMPLE_PHRASES, *QUANTITY_PHRASES,
+    *MATH_FOREIGN_PHRASES,
 )  # fmt: skip
 _PHRASE_INDEX: dict[str, tuple[str, str]] = {p: (p.split()[0], f" {p} ") for p in _PHRASES}
 
@@ -155,6 +196,10 @@ _FACTOID_RE = re.compile(
     r"^\W*(?:who|when|where|which|what (?:is|was|are|were) (?:the|a|an)\b|"
     r"how (?:many|much|long|old|far)|is|are|was|were|does|did|do|can|name|list)\b"
 )
+# "Statement 1 | ... Statement 2 | ..." (in any language): two claims to judge true or false.
+_STATEMENT_PAIR_RE = re.compile(r"(?:^|\n)([^\W\d_]+) ?1 ?\|.{4,}?\1 ?2 ?\|", re.S)
+# An answer choice that is a number ("A. 12", "C) 3,5", "D. $40"): a problem to work out.
+_NUMERIC_CHOICE_RE = re.compile(r"(?:^|\s)[A-E][.)] *[-−]?\$?\d[\d.,/^]*%?(?=\s+[A-E][.)]|\s*$)", re.M)
 _COUNTING_RE = re.compile(r"^\W*how (?:many|much)\b")
 # Open questions and role play: an explanation or a performance, not a one-line answer.
 _OPEN_QUESTION_RE = re.compile(
@@ -275,6 +320,21 @@ class Text:
         count += self.raw.count("\\frac") + self.raw.count("\\sqrt") + self.raw.count("$") // 2
         count += _function_definitions(self.raw)
         return count
+
+    def foreign_math(self) -> list[str]:
+        """Maths words of other languages (``MATH_FOREIGN``, and ``MATH_MARKS`` as substrings)."""
+        found = self.hits(MATH_FOREIGN, MATH_FOREIGN_PHRASES)
+        if not self.raw.isascii():
+            found += [mark for mark in MATH_MARKS if mark in self.lower]
+        return found[:6]
+
+    def statement_pair(self) -> bool:
+        """``Aussage 1 | ... Aussage 2 | ...``: numbered claims to judge."""
+        return "|" in self.raw and bool(_STATEMENT_PAIR_RE.search(self.raw))
+
+    def numeric_choices(self) -> int:
+        """How many answer choices are numbers (``A. 0 B. 3 C. 12 D. 30``)."""
+        return len(_NUMERIC_CHOICE_RE.findall(self.raw)) if "0" in self.zeros else 0
 
     def numbers(self) -> int:
         return len(_NUMBER_RE.findall(self.zeros)) if "0" in self.zeros else 0

@@ -18,6 +18,8 @@ HEAD_CHARS = 6000
 TAIL_CHARS = 2000
 LONG_CONTEXT_TOKENS = 16_000
 INSTRUCTION_CHARS = 160
+NUMERIC_CHOICES = 3  # answer choices that are numbers: a problem with a numeric answer
+FOREIGN_MATH_MAX = 2.5  # what maths words in another language can add, however many
 
 _SCRIPTS: dict[str, str] = {
     "Japanese": "\u3040-\u30ff",
@@ -216,6 +218,17 @@ def detect(view: TaskView, *, long_context_tokens: int = LONG_CONTEXT_TOKENS) ->
         sig.add("reasoning", 1.6 * len(logic_words), "logic cues: " + ", ".join(logic_words[:4]))
     if symbols:
         sig.add("reasoning", min(3.0, 1.0 * symbols), f"{symbols} math expression(s)")
+    if sig.language:  # the task before the language: maths words and shapes in any language
+        foreign = text.foreign_math()
+        if foreign:
+            # under RULES_SURE: a word list alone does not overrule the learned model there
+            sig.add(
+                "reasoning", min(FOREIGN_MATH_MAX, 1.6 * len(foreign)), "math cues: " + ", ".join(foreign[:4])
+            )
+        if text.numeric_choices() >= NUMERIC_CHOICES:
+            sig.add("reasoning", 1.5, "answer choices that are numbers")
+    if text.statement_pair():
+        sig.add("reasoning", 2.0, "numbered statements to judge")
     if _BOOLEAN_RE.fullmatch(text.raw) and len(_BOOLEAN_OPS_RE.findall(text.raw)) >= 2:
         sig.add("reasoning", 3.0, "a boolean expression to evaluate")
     quantity = text.quantity_ask() if numbers >= 2 else None  # "how many" outside English

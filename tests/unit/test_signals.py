@@ -189,3 +189,50 @@ def test_finnish_is_told_from_english_despite_on() -> None:
         "vanhempi, kuinka vanha Pekka on?"
     )
     assert detect_language(text) == "Finnish"
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Berechne die Standardabweichung der Messwerte und erkläre jeden Schritt.", "berechne"),
+        ("Resuelve la ecuación y explica cada paso que das para llegar al resultado.", "ecuación"),
+        ("求下列数据的标准差，并说明计算步骤。", "标准差"),
+        ("다음 방정식의 해를 구하고 풀이 과정을 설명하세요.", "방정식"),
+        ("จงหาค่าเบี่ยงเบนมาตรฐานของข้อมูลชุดนี้", "เบี่ยงเบนมาตรฐาน"),
+        ("Найдите производную функции синус и объясните каждый шаг решения.", "производн"),
+        ("Oblicz pole trójkąta, którego boki są podane w zadaniu, i wyjaśnij każdy krok.", "trójkąt"),
+    ],
+)
+def test_maths_words_count_in_other_languages(text: str, cue: str) -> None:
+    sig = detect(view(text))
+    assert sig.language is not None
+    assert any(cue in e for e in sig.evidence.get("reasoning", [])), sig.evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "probabilità" also says "likely"; "Gruppe" is any group: neither is maths here.
+        "A parità di condizioni, quale delle seguenti persone ha maggiori probabilità di vivere a lungo?",
+        "Schreibe einen Bericht über unsere Gruppe und ihre Geschichte für die Website.",
+    ],
+)
+def test_words_that_only_sometimes_mean_maths_are_not_cues(text: str) -> None:
+    sig = detect(view(text))
+    assert sig.language is not None
+    assert not sig.scores.get("reasoning"), sig.evidence
+
+
+def test_numbered_statements_and_numeric_choices_are_maths_shapes() -> None:
+    statements = (
+        "Aussage 1 | Jede Untermenge ist endlich. Aussage 2 | Die Menge hat 10 Elemente.\n"
+        "A. Wahr, wahr\nB. Falsch, falsch\nC. Wahr, falsch\nD. Falsch, wahr"
+    )
+    choices = "Trouvez la caractéristique de l'anneau 2Z. A. 0 B. 3 C. 12 D. 30"
+    words = "Quelle est la capitale de l'Australie ? A. Sydney B. Canberra C. Melbourne D. Perth"
+    assert "numbered statements to judge" in detect(view(statements)).evidence["reasoning"]
+    assert "answer choices that are numbers" in detect(view(choices)).evidence["reasoning"]
+    assert not detect(view(words)).scores.get("reasoning")
+    table = "| Item 1 | 5 |\n| Item 2 | 6 |\n\nExtract the items."  # table rows are not statements
+    assert not Text(table).statement_pair()
+    assert Text("A. 12\nB. 3,5\nC) 40%\nD. $7").numeric_choices() == 4
