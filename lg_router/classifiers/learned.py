@@ -64,7 +64,8 @@ RULES_OVER_P = 0.6
 # from this p: the task decides the tier, the language only the model's languages.
 FOREIGN_MATH_P = 0.4
 # ... and from this p when the rules see a word problem that asks "how many" ("wie viele",
-# "何杯", "كم", "сколько") about numbers, whatever the script.
+# "何杯", "كم", "сколько") about numbers, whatever the script, or maths words of that
+# language ("Standardabweichung", "标准差") or answer choices that are numbers.
 FOREIGN_PROBLEM_P = 0.2
 # (0.15, was 0.2: the refitted model gives "HTML로 ... 구현합니다" p 0.17; dev tiers +1, pubdev and
 # semantic unchanged)
@@ -122,7 +123,7 @@ def _guarded(
         and sig.language
         and (
             probs["reasoning"] >= FOREIGN_MATH_P
-            or (sig.quantity_ask and probs["reasoning"] >= FOREIGN_PROBLEM_P)
+            or ((sig.quantity_ask or sig.foreign_math) and probs["reasoning"] >= FOREIGN_PROBLEM_P)
         )
         and _counts(text[:HEAD_CHARS])
     ):  # the task before the language: maths in another language stays maths

@@ -114,6 +114,7 @@ class Signals:
     translate: str | None = None
     words: int = 0
     quantity_ask: str | None = None  # "how many" outside English, with numbers to work on
+    foreign_math: bool = False  # maths words or numeric answer choices outside English
 
     def add(self, category: str, weight: float, why: str) -> None:
         """Add ``weight`` to ``category`` with a human-readable reason."""
@@ -227,6 +228,9 @@ def detect(view: TaskView, *, long_context_tokens: int = LONG_CONTEXT_TOKENS) ->
             )
         if text.numeric_choices() >= NUMERIC_CHOICES:
             sig.add("reasoning", 1.5, "answer choices that are numbers")
+        sig.foreign_math = "reasoning" in sig.evidence and any(
+            e.startswith(("math cues", "answer choices")) for e in sig.evidence["reasoning"]
+        )
     if text.statement_pair():
         sig.add("reasoning", 2.0, "numbered statements to judge")
     if _BOOLEAN_RE.fullmatch(text.raw) and len(_BOOLEAN_OPS_RE.findall(text.raw)) >= 2:

@@ -46,3 +46,20 @@ def below_floors(quality: SplitQuality, floors: dict[str, float], split: str) ->
     assert set(quality.per_category) == set(floors)
     slack = 0.1 if split == "holdout" else 0.0
     return {c: round(a, 3) for c, a in quality.per_category.items() if a < floors[c] - slack}
+
+
+# The task before the language on ``tiers``: maths named in the language's own words, or
+# answer choices that are numbers, needs the complex tier; writing with numbers stays medium.
+FOREIGN_MATHS_TIERS = [
+    ("Berechne die Standardabweichung der Werte 4, 8, 15, 16 und 23.", "complex"),
+    ("求数据 3、7、8、12 的标准差。", "complex"),
+    ("다음 방정식의 해를 구하세요: 2x + 6 = 14", "complex"),
+    ("Quelle est la valeur de x si 2x = 18 ? A. 6 B. 9 C. 12 D. 36", "complex"),
+    ("Schreibe einen kurzen Blogbeitrag über den Herbst in Berlin, etwa 300 Wörter.", "medium"),
+    ("用三句话介绍一下长城的历史，大约100字。", "medium"),
+]
+
+
+def routed_tier(task: str, classifier: str) -> str:
+    """The tier ``classifier`` sends ``task`` to on the ``tiers`` catalog."""
+    return tiers.TIER_OF[route(task, catalog="tiers", classifier=classifier).best]

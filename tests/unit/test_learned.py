@@ -14,6 +14,7 @@ from lg_router.classifiers.features import bucket, tokens
 from lg_router.classifiers.learned import WEIGHTS_FILE, load_weights
 from lg_router.classifiers.signals import detect
 from lg_router.task import view
+from tests.support.quality import FOREIGN_MATHS_TIERS, routed_tier
 
 
 @pytest.fixture(autouse=True)
@@ -119,6 +120,11 @@ def test_non_english_reasoning_goes_to_the_complex_tier() -> None:
     assert oxlo.category == tiers.category == "reasoning"
     assert oxlo.best == "kimi-k2.6"
     assert TIERS[tiers.best] == "complex"
+
+
+@pytest.mark.parametrize(("task", "tier"), FOREIGN_MATHS_TIERS)
+def test_maths_in_another_language_goes_to_the_complex_tier(task: str, tier: str) -> None:
+    assert routed_tier(task, "learned") == tier
 
 
 def test_ordinary_writing_in_another_language_goes_to_the_multilingual_model() -> None:

@@ -21,6 +21,7 @@ from lg_router.classifiers.semantic import WEIGHTS_FILE, SemanticClassifier, loa
 from lg_router.errors import ClassifierUnavailableError, ClassifierWeightsError, InvalidOptionError
 from lg_router.routing import available_classifiers, default_classifier_name
 from lg_router.task import view
+from tests.support.quality import FOREIGN_MATHS_TIERS, routed_tier
 
 
 @pytest.fixture
@@ -265,3 +266,8 @@ async def test_async_decisions_do_not_block_the_event_loop() -> None:
     running.cancel()
     assert decision.category == "coding"
     assert ticks >= 5  # the loop kept running while the embedding took 0.2 s
+
+
+@pytest.mark.parametrize(("task", "tier"), FOREIGN_MATHS_TIERS)
+def test_maths_in_another_language_goes_to_the_complex_tier(task: str, tier: str) -> None:
+    assert routed_tier(task, "semantic") == tier
