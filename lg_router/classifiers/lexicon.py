@@ -200,6 +200,7 @@ _FACTOID_RE = re.compile(
 _STATEMENT_PAIR_RE = re.compile(r"(?:^|\n)([^\W\d_]+) ?1 ?\|.{4,}?\1 ?2 ?\|", re.S)
 # An answer choice that is a number ("A. 12", "C) 3,5", "D. $40"): a problem to work out.
 _NUMERIC_CHOICE_RE = re.compile(r"(?:^|\s)[A-E][.)] *[-−]?\$?\d[\d.,/^]*%?(?=\s+[A-E][.)]|\s*$)", re.M)
+_YEAR_CHOICE_RE = re.compile(r"[.)] *(?:1\d{3}|20\d{2})$")  # "B. 1776": a date to recall, not to work out
 _COUNTING_RE = re.compile(r"^\W*how (?:many|much)\b")
 # Open questions and role play: an explanation or a performance, not a one-line answer.
 _OPEN_QUESTION_RE = re.compile(
@@ -333,8 +334,10 @@ class Text:
         return "|" in self.raw and bool(_STATEMENT_PAIR_RE.search(self.raw))
 
     def numeric_choices(self) -> int:
-        """How many answer choices are numbers (``A. 0 B. 3 C. 12 D. 30``)."""
-        return len(_NUMERIC_CHOICE_RE.findall(self.raw)) if "0" in self.zeros else 0
+        """How many answer choices are numbers (``A. 0 B. 3 C. 12 D. 30``), years not counted."""
+        if "0" not in self.zeros:
+            return 0
+        return sum(1 for c in _NUMERIC_CHOICE_RE.findall(self.raw) if not _YEAR_CHOICE_RE.search(c))
 
     def numbers(self) -> int:
         return len(_NUMBER_RE.findall(self.zeros)) if "0" in self.zeros else 0

@@ -236,3 +236,11 @@ def test_numbered_statements_and_numeric_choices_are_maths_shapes() -> None:
     table = "| Item 1 | 5 |\n| Item 2 | 6 |\n\nExtract the items."  # table rows are not statements
     assert not Text(table).statement_pair()
     assert Text("A. 12\nB. 3,5\nC) 40%\nD. $7").numeric_choices() == 4
+    assert Text("A. 1492\nB. 1776\nC. 1789\nD. 2001").numeric_choices() == 0  # years are recalled
+    years = (
+        "En quelle année la Révolution française a-t-elle commencé ? Choisissez la bonne réponse. "
+        "A. 1492 B. 1776 C. 1789 D. 1815"
+    )
+    sig = detect(view(years))
+    assert sig.language == "French"
+    assert "answer choices that are numbers" not in sig.evidence.get("reasoning", [])
