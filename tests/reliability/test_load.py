@@ -32,6 +32,7 @@ FAILURE_RATE = 0.25
 SEED = 20240611
 ATTEMPT_TIMEOUT = 20.0  # generous: a timeout here would be load, not a fault
 WALL_LIMIT = 60.0
+ANSWER_LATENCY = 1.0
 KINDS = ("error500", "error429", "reset", "malformed")
 
 
@@ -64,6 +65,9 @@ def test_thousand_concurrent_requests_with_random_faults(
     server: FaultServer, matrix_log: Any, tmp_path: Path
 ) -> None:
     server.random_failures(FAILURE_RATE, seed=SEED, kinds=KINDS, retry_after=0.1)
+    # Answers take a second, so the runs overlap however fast this machine starts them
+    # (with instant answers the peak in flight read 32-87 on a slow day, 118 on another).
+    server.set_default(Behavior.slow(ANSWER_LATENCY))
     results, wall = asyncio.run(_load(server))
     assert server.wait_idle(timeout=5.0)
 
