@@ -226,11 +226,10 @@ def detect(view: TaskView, *, long_context_tokens: int = LONG_CONTEXT_TOKENS) ->
             sig.add(
                 "reasoning", min(FOREIGN_MATH_MAX, 1.6 * len(foreign)), "math cues: " + ", ".join(foreign[:4])
             )
-        if text.numeric_choices() >= NUMERIC_CHOICES:
+        numeric_choices = text.numeric_choices() >= NUMERIC_CHOICES
+        if numeric_choices:
             sig.add("reasoning", 1.5, "answer choices that are numbers")
-        sig.foreign_math = "reasoning" in sig.evidence and any(
-            e.startswith(("math cues", "answer choices")) for e in sig.evidence["reasoning"]
-        )
+        sig.foreign_math = bool(math_words or foreign) or numeric_choices
     if text.statement_pair():
         sig.add("reasoning", 2.0, "numbered statements to judge")
     if _BOOLEAN_RE.fullmatch(text.raw) and len(_BOOLEAN_OPS_RE.findall(text.raw)) >= 2:
